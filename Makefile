@@ -1,0 +1,28 @@
+# make test: every test in the repository, including the interop tests that
+# drive the official npm packages. It installs its own npm dependencies.
+
+GO ?= go
+NPM ?= npm
+
+.PHONY: test interop-deps vet unit fuzz-smoke bench
+
+test: interop-deps vet
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+interop-deps: interop/node_modules/.installed
+
+interop/node_modules/.installed: interop/package.json interop/package-lock.json
+	cd interop && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+vet:
+	$(GO) vet ./...
+
+# unit runs the Go tests without the race detector (quicker while editing).
+unit: interop-deps
+	$(GO) test -count=1 ./...
+
+# bench runs the codec micro-benchmarks and the npm parsers on the same packets.
+bench: interop-deps
+	$(GO) test -run '^$$' -bench . -benchmem ./codec/...
+	node interop/codec/bench.mjs
