@@ -15,10 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func TestGolden(t *testing.T) {
 	for _, name := range []string{"good"} {
 		t.Run(name, func(t *testing.T) {
-			m, err := loader.Load(loader.Config{Dir: "../../../../schema/loader"}, "./testdata/"+name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := load(t, name)
 			got, err := Render(m)
 			if err != nil {
 				t.Fatal(err)
@@ -39,3 +36,14 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+func load(t *testing.T, name string) *loader.Model {
+	t.Helper()
+	m, err := loader.Load(loader.Config{Dir: "../../../../schema/loader"}, "./testdata/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func loadGood(t *testing.T) *loader.Model { return load(t, "good") }
