@@ -1,0 +1,450 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/siogen/sio/codec/engineio"
+)
+
+// Reasons passed to Handler.OnClose, the strings of the reference server.
+const (
+	// ReasonTransportClose: the client closed the session (polling POST of
+	// a close packet, WebSocket closed by the peer or the connection ended).
+	ReasonTransportClose = "transport close"
+	// ReasonTransportError: the transport failed or the client broke a
+	// protocol rule (duplicate or cancelled poll, overlapping POST, binary
+	// POST, ping sent by the client, oversized or invalid WebSocket message,
+	// write error, full send queue). The error says which.
+	ReasonTransportError = "transport error"
+	// ReasonPingTimeout: no pong arrived within PingTimeout of a ping.
+	ReasonPingTimeout = "ping timeout"
+	// ReasonParseError: the client sent a packet that does not decode.
+	ReasonParseError = "parse error"
+	// ReasonForcedClose: the conventional reason for Session.Close called by
+	// the application.
+	ReasonForcedClose = "forced close"
+	// ReasonServerShutdown: Server.Close closed the session.
+	ReasonServerShutdown = "server shutting down"
+)
+
+// Errors reported by Send and passed to Handler.OnClose.
+var (
+	// ErrClosed is returned by Send once the session is closed.
+	ErrClosed = errors.New("engine: session closed")
+	// ErrQueueFull closes a session whose queue exceeded MaxQueuedBytes.
+	ErrQueueFull = errors.New("engine: send queue full (client too slow)")
+)
+
+// Handler receives a session's events. The server calls its methods from
+// its own goroutines, never two at a time for one session.
+type Handler interface {
+	// OnPacket is called for every message packet (text or binary) the
+	// client sends, in arrival order. The handler owns p.Data: the server
+	// never reuses that memory. Heartbeat and upgrade packets are handled by
+	// the server and not passed on.
+	OnPacket(p engineio.Packet)
+	// OnClose is called once when the session ends, after its last OnPacket.
+	// err gives details for error reasons and may be nil.
+	OnClose(reason string, err error)
+}
+
+// HandlerFuncs adapts two functions to a Handler; nil fields are ignored.
+type HandlerFuncs struct {
+	Packet func(p engineio.Packet)
+	Close  func(reason string, err error)
+}
+
+// OnPacket calls f.Packet.
+func (f HandlerFuncs) OnPacket(p engineio.Packet) {
+	if f.Packet != nil {
+		f.Packet(p)
+	}
+}
+
+// OnClose calls f.Close.
+func (f HandlerFuncs) OnClose(reason string, err error) {
+	if f.Close != nil {
+		f.Close(reason, err)
+	}
+}
+
+// Handshake describes the request that opened a session. It never changes.
+type Handshake struct {
+	// Time is when the session was opened.
+	Time time.Time
+	// RemoteAddr is the client's network address (host:port) as net/http
+	// reports it.
+	RemoteAddr string
+	// Host is the Host header of the request.
+	Host string
+	// URL is the request URI (path and query) of the first request.
+	URL string
+	// Header holds the first request's headers.
+	Header http.Header
+	// Secure reports whether the first request came over TLS.
+	Secure bool
+	// Transport is the transport the session started on.
+	Transport string
+}
+
+// Query parses the query string of the first request.
+func (h *Handshake) Query() url.Values {
+	u, err := url.ParseRequestURI(h.URL)
+	if err != nil {
+		return url.Values{}
+	}
+	return u.Query()
+}
+
+type sessionState uint8
+
+const (
+	stateOpen     sessionState = iota
+	stateDraining              // closed for the application; a polling client still gets its last packets
+	stateClosed
+)
+
+type heartbeatPhase uint8
+
+const (
+	hbInterval heartbeatPhase = iota // waiting to send the next ping
+	hbPong                           // ping sent, waiting for the pong
+	hbDrain                          // closed, waiting for the last poll
+)
+
+// clientCloseLinger is how long a polling session closed by its client
+// (POST "1") still answers a poll that raced the POST with a noop.
+const clientCloseLinger = 200 * time.Millisecond
+
+// packetOverhead is what each queued packet counts toward MaxQueuedBytes
+// beyond its data, so floods of empty packets are bounded too.
+const packetOverhead = 16
+
+// Session is one Engine.IO connection: a client identified by its sid, on
+// the polling or the WebSocket transport. All methods are safe for
+// concurrent use.
+type Session struct {
+	srv *Server
+	id  string
+	hs  Handshake
+
+	// dispatchMu serializes the calls into the Handler.
+	dispatchMu sync.Mutex
+
+	mu          sync.Mutex
+	handler     Handler
+	state       sessionState
+	closeReason string
+	closeErr    error
+	closeCalled bool // OnClose has been handed to a goroutine
+	usesWS      bool // current transport is WebSocket
+
+	queue  []engineio.Packet
+	queued int // bytes counted toward MaxQueuedBytes
+
+	timer *time.Timer // heartbeat (or drain) timer
+	due   time.Time
+	phase heartbeatPhase
+
+	// polling
+	pollWaiting bool          // a GET is pending
+	pollWake    chan struct{} // wakes the pending GET (capacity 1)
+	pollNoop    bool          // the pending GET must return now, with a noop if nothing else
+	pollFinal   engineio.PacketType
+	posting     bool // a POST is being processed
+
+	// upgrade
+	probe    *wsConn // the WebSocket being probed, nil when none
+	probed   bool    // "2probe" answered on probe
+	upgraded bool
+
+	// websocket
+	ws      *wsConn
+	writing bool // a writer goroutine is draining the queue
+}
+
+// ID returns the session id (sid), 20 URL-safe base64 characters.
+func (s *Session) ID() string { return s.id }
+
+// Handshake returns what the session's first request looked like.
+func (s *Session) Handshake() *Handshake { return &s.hs }
+
+// Transport returns the current transport, Polling or WebSocket.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.usesWS {
+		return WebSocket
+	}
+	return Polling
+}
+
+// SetHandler sets the receiver of the session's packets and close event.
+// Message packets arriving while no handler is set are dropped, so set it
+// in Options.OnSession. If the session is already closed, h.OnClose is
+// called (once) on another goroutine.
+func (s *Session) SetHandler(h Handler) {
+	s.mu.Lock()
+	s.handler = h
+	late := s.state != stateOpen && !s.closeCalled
+	if late {
+		s.closeCalled = true
+	}
+	s.mu.Unlock()
+	if late {
+		s.srv.goTracked(s.notifyClose)
+	}
+}
+
+// Send queues packets for the client and returns at once: it never waits for
+// the network. The packets' Data may be shared with other sessions (a
+// broadcast encoded once) and is not modified; the caller must not modify it
+// either until it has been written. Send fails with ErrClosed once the
+// session is closed, and with ErrQueueFull (closing the session) when the
+// client does not keep up.
+func (s *Session) Send(ps ...engineio.Packet) error {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if max := s.srv.opts.MaxQueuedBytes; max > 0 {
+		n := s.queued
+		for _, p := range ps {
+			n += len(p.Data) + packetOverhead
+		}
+		if n > max {
+			s.mu.Unlock()
+			s.terminate(ReasonTransportError, ErrQueueFull, closeNow)
+			return ErrQueueFull
+		}
+	}
+	s.pushLocked(ps...)
+	startWriter := s.kickLocked()
+	s.mu.Unlock()
+	if startWriter != nil {
+		s.srv.goTracked(startWriter)
+	}
+	return nil
+}
+
+// Close closes the session with the given reason (ReasonForcedClose unless
+// you have a better one); Handler.OnClose receives it. Packets already
+// queued are still delivered before the transport closes: a polling client
+// gets them, followed by a close packet, on its next GET; a WebSocket
+// client gets them followed by a close frame. Close does not wait.
+func (s *Session) Close(reason string) {
+	s.terminate(reason, nil, closeDrain)
+}
+
+// pushLocked appends packets to the queue.
+func (s *Session) pushLocked(ps ...engineio.Packet) {
+	for _, p := range ps {
+		s.queued += len(p.Data) + packetOverhead
+	}
+	s.queue = append(s.queue, ps...)
+}
+
+// kickLocked makes sure something will drain the queue: it wakes the
+// pending GET, or returns the WebSocket writer to start (outside the lock).
+func (s *Session) kickLocked() func() {
+	if !s.usesWS {
+		if s.pollWaiting {
+			select {
+			case s.pollWake <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	}
+	if s.writing || s.ws == nil {
+		return nil
+	}
+	s.writing = true
+	c := s.ws
+	return func() { s.writeLoop(c) }
+}
+
+// takeQueueLocked removes and returns everything queued.
+func (s *Session) takeQueueLocked() []engineio.Packet {
+	q := s.queue
+	s.queue = nil
+	s.queued = 0
+	return q
+}
+
+type closeMode uint8
+
+const (
+	closeNow     closeMode = iota // drop the queue; end the transport at once
+	closeClient                   // the client asked (polling "1"): release the GET with a noop
+	closeDrain                    // deliver the queue first (application Close)
+	closeDiscard                  // server shutdown: deliver to a pending GET only, never wait for one
+)
+
+// terminate closes the session once; later calls do nothing.
+func (s *Session) terminate(reason string, err error, mode closeMode) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.closeReason, s.closeErr = reason, err
+	s.state = stateClosed
+	s.timer.Stop()
+	if mode == closeNow || mode == closeClient {
+		clear(s.queue) // drop references to shared broadcast data
+		s.queue, s.queued = nil, 0
+	}
+	if p := s.probe; p != nil {
+		p.conn.SetReadDeadline(aLongTimeAgo) // the probe reader closes it
+	}
+	keep := false
+	var startWriter func()
+	if !s.usesWS {
+		s.pollFinal = engineio.Close
+		if mode == closeClient {
+			s.pollFinal = engineio.Noop
+		}
+		if s.pollWaiting {
+			select {
+			case s.pollWake <- struct{}{}:
+			default:
+			}
+		} else if mode == closeDrain || mode == closeClient {
+			// Wait for the next poll to hand over the queue and "1". A
+			// client that closed may have a poll on its way, racing its
+			// POST: that poll gets the noop it would have got had it
+			// arrived first, for a short while.
+			wait := s.srv.opts.PingTimeout
+			if mode == closeClient {
+				wait = clientCloseLinger
+			}
+			keep = true
+			s.state = stateDraining
+			s.phase = hbDrain
+			s.due = time.Now().Add(wait)
+			s.timer.Reset(wait)
+		}
+	} else if s.ws != nil {
+		if mode != closeDrain && mode != closeDiscard {
+			s.ws.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		}
+		s.ws.closing = true
+		startWriter = s.kickLocked()
+	}
+	notify := s.handler != nil
+	if notify {
+		s.closeCalled = true
+	}
+	s.mu.Unlock()
+
+	if !keep {
+		s.srv.forget(s)
+	}
+	if startWriter != nil {
+		s.srv.goTracked(startWriter)
+	}
+	if notify {
+		s.srv.goTracked(s.notifyClose)
+	}
+}
+
+// notifyClose delivers OnClose after any OnPacket in progress.
+func (s *Session) notifyClose() {
+	s.dispatchMu.Lock()
+	defer s.dispatchMu.Unlock()
+	s.mu.Lock()
+	h, reason, err := s.handler, s.closeReason, s.closeErr
+	s.mu.Unlock()
+	if h != nil {
+		h.OnClose(reason, err)
+	}
+}
+
+// startHeartbeat arms the ping timer; called once at creation.
+func (s *Session) startHeartbeat() {
+	d := s.srv.opts.PingInterval
+	s.due = time.Now().Add(d)
+	s.phase = hbInterval
+	s.timer = time.AfterFunc(d, s.onTimer)
+}
+
+// onTimer sends a ping, or closes the session when the pong is late.
+func (s *Session) onTimer() {
+	s.mu.Lock()
+	if time.Now().Before(s.due) { // a stale firing raced with a reset
+		s.mu.Unlock()
+		return
+	}
+	switch {
+	case s.state == stateDraining && s.phase == hbDrain:
+		s.state = stateClosed
+		s.mu.Unlock()
+		s.srv.forget(s)
+		return
+	case s.state != stateOpen:
+		s.mu.Unlock()
+		return
+	case s.phase == hbInterval:
+		s.pushLocked(engineio.Packet{Type: engineio.Ping})
+		s.phase = hbPong
+		d := s.srv.opts.PingTimeout
+		s.due = time.Now().Add(d)
+		s.timer.Reset(d)
+		startWriter := s.kickLocked()
+		s.mu.Unlock()
+		if startWriter != nil {
+			s.srv.goTracked(startWriter)
+		}
+		return
+	}
+	s.mu.Unlock()
+	s.terminate(ReasonPingTimeout, nil, closeNow)
+}
+
+// onPong restarts the ping interval, as the reference does for any pong.
+func (s *Session) onPong() {
+	s.mu.Lock()
+	if s.state == stateOpen {
+		d := s.srv.opts.PingInterval
+		s.phase = hbInterval
+		s.due = time.Now().Add(d)
+		s.timer.Reset(d)
+	}
+	s.mu.Unlock()
+}
+
+// receive handles one packet that arrived on the session's current
+// transport. The caller holds dispatchMu. It reports false when the session
+// is closed and the caller should stop reading.
+func (s *Session) receive(p engineio.Packet) bool {
+	switch p.Type {
+	case engineio.Message:
+		s.mu.Lock()
+		h, open := s.handler, s.state == stateOpen
+		s.mu.Unlock()
+		if !open {
+			return false
+		}
+		if h != nil {
+			p.Data = p.Data[:len(p.Data):len(p.Data)] // appends must not reach the next packet
+			h.OnPacket(p)
+		}
+	case engineio.Pong:
+		s.onPong()
+	case engineio.Ping:
+		s.terminate(ReasonTransportError, errors.New("engine: invalid heartbeat direction (ping from client)"), closeNow)
+		return false
+	case engineio.Close:
+		s.terminate(ReasonTransportClose, nil, closeClient)
+		return false
+	default:
+		// open, upgrade and noop from a client are ignored, as the reference does
+	}
+	return true
+}

@@ -1,0 +1,526 @@
+package engine
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+
+	"github.com/siogen/sio/codec/engineio"
+)
+
+// wsConn is one hijacked WebSocket connection. Its reader is the goroutine
+// that accepted it; its writer is the session's writeLoop (or, before an
+// upgrade completes, the reader itself).
+type wsConn struct {
+	conn net.Conn
+	br   *bufio.Reader
+	rhdr [ws.MaxHeaderSize]byte // read header scratch (reader only)
+	whdr [ws.MaxHeaderSize]byte // write header scratch (writer only)
+
+	// Guarded by the session's mu.
+	pong      []byte        // payload of a ping frame to answer
+	closing   bool          // write a close frame after the queue
+	closeCode ws.StatusCode // 0: an empty close frame
+	closeSent bool          // the writer has taken the close frame
+	done      bool          // closed has been closed
+	closed    chan struct{} // closed once the close frame is written or abandoned
+}
+
+// wsError is a WebSocket protocol violation, closed with Code.
+type wsError struct {
+	Code ws.StatusCode
+	Msg  string
+}
+
+func (e *wsError) Error() string {
+	return fmt.Sprintf("engine: websocket: %s (close %d)", e.Msg, e.Code)
+}
+
+var upgrader = ws.HTTPUpgrader{}
+
+// hijack completes the WebSocket handshake of r and tracks the connection.
+func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool) {
+	conn, rw, _, err := upgrader.Upgrade(r, w)
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		return nil, false
+	}
+	c := &wsConn{conn: conn, br: rw.Reader, closed: make(chan struct{})}
+	srv.mu.Lock()
+	srv.conns[c] = struct{}{}
+	srv.mu.Unlock()
+	return c, true
+}
+
+// release closes the connection and stops tracking it.
+func (srv *Server) release(c *wsConn) {
+	c.conn.Close()
+	srv.mu.Lock()
+	delete(srv.conns, c)
+	srv.mu.Unlock()
+}
+
+// serveWebSocketHandshake opens a WebSocket-only session and reads it until
+// it ends.
+func (srv *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Request) {
+	c, ok := srv.hijack(w, r)
+	if !ok {
+		return
+	}
+	defer srv.release(c)
+	s, ok := srv.newSession(r, WebSocket, c)
+	if !ok {
+		c.closeDirect(ws.StatusGoingAway)
+		return
+	}
+	s.mu.Lock()
+	start := s.kickLocked() // writes the open packet
+	s.mu.Unlock()
+	if start != nil {
+		srv.goTracked(start)
+	}
+	s.readLoop(c)
+}
+
+// serveUpgrade handles a WebSocket for an existing session: the probe of a
+// polling session's upgrade. A session that is already upgrading, upgraded
+// or on WebSocket gets its new WebSocket closed, as the reference does.
+func (srv *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, s *Session) {
+	c, ok := srv.hijack(w, r)
+	if !ok {
+		return
+	}
+	defer srv.release(c)
+	s.mu.Lock()
+	if s.state != stateOpen || s.usesWS || s.upgraded || s.probe != nil || srv.opts.DisableUpgrades {
+		s.mu.Unlock()
+		c.closeDirect(0)
+		return
+	}
+	s.probe = c
+	s.mu.Unlock()
+	if code, upgraded := s.probeLoop(c); !upgraded {
+		c.closeDirect(code)
+		return
+	}
+	s.readLoop(c)
+}
+
+// probeLoop runs the upgrade handshake on c: "2probe" is answered with
+// "3probe" (and a pending poll is released with a noop); "5" makes c the
+// session's transport. Anything else, an error or UpgradeTimeout ends the
+// probe; the session stays on polling.
+func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
+	timer := time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { c.conn.SetReadDeadline(aLongTimeAgo) })
+	defer timer.Stop()
+	fail := func(code ws.StatusCode) (ws.StatusCode, bool) {
+		s.mu.Lock()
+		if s.probe == c {
+			s.probe, s.probed = nil, false
+		}
+		s.mu.Unlock()
+		return code, false
+	}
+	for {
+		op, data, err := c.readMessage(s.srv.opts.MaxHTTPBufferSize)
+		if err != nil {
+			var we *wsError
+			if errors.As(err, &we) {
+				return fail(we.Code)
+			}
+			return fail(0)
+		}
+		switch op {
+		case ws.OpPing:
+			if c.writeDirect(ws.OpPong, 0, data) != nil {
+				return fail(0)
+			}
+			continue
+		case ws.OpClose:
+			return fail(0)
+		case ws.OpText:
+		default:
+			return fail(0)
+		}
+		p, err := engineio.DecodeText(data)
+		if err != nil {
+			return fail(0)
+		}
+		switch {
+		case p.Type == engineio.Ping && string(p.Data) == "probe":
+			if c.writeDirect(ws.OpText, engineio.Pong, []byte("probe")) != nil {
+				return fail(0)
+			}
+			s.mu.Lock()
+			if s.probe != c || s.state != stateOpen {
+				s.mu.Unlock()
+				return fail(0)
+			}
+			s.probed = true
+			if s.pollWaiting {
+				s.pollNoop = true
+				select {
+				case s.pollWake <- struct{}{}:
+				default:
+				}
+			}
+			s.mu.Unlock()
+		case p.Type == engineio.Upgrade:
+			s.mu.Lock()
+			if s.probe != c || s.state != stateOpen {
+				s.mu.Unlock()
+				return fail(0)
+			}
+			s.probe, s.probed = nil, false
+			s.upgraded, s.usesWS, s.ws = true, true, c
+			if s.pollWaiting {
+				select {
+				case s.pollWake <- struct{}{}:
+				default:
+				}
+			}
+			start := s.kickLocked() // flush what polling did not take
+			s.mu.Unlock()
+			if start != nil {
+				s.srv.goTracked(start)
+			}
+			c.conn.SetReadDeadline(time.Time{})
+			return 0, true
+		default:
+			return fail(0)
+		}
+	}
+}
+
+// readLoop reads the session's WebSocket until the connection ends,
+// dispatching packets in order.
+func (s *Session) readLoop(c *wsConn) {
+	max := s.srv.opts.MaxHTTPBufferSize
+	for {
+		op, data, err := c.readMessage(max)
+		if err != nil {
+			var we *wsError
+			if errors.As(err, &we) {
+				s.closeWS(c, we.Code, ReasonTransportError, err)
+				return
+			}
+			s.terminate(ReasonTransportClose, nil, closeNow)
+			return
+		}
+		var p engineio.Packet
+		switch op {
+		case ws.OpPing:
+			s.mu.Lock()
+			c.pong = data
+			start := s.kickLocked()
+			s.mu.Unlock()
+			if start != nil {
+				s.srv.goTracked(start)
+			}
+			continue
+		case ws.OpClose:
+			code, _ := ws.ParseCloseFrameData(data)
+			if code == ws.StatusNoStatusRcvd || !code.IsProtocolDefined() && !code.IsApplicationSpec() && !code.IsPrivateSpec() {
+				code = 0
+			}
+			s.closeWS(c, code, ReasonTransportClose, nil)
+			return
+		case ws.OpText:
+			if !utf8.Valid(data) {
+				s.closeWS(c, ws.StatusInvalidFramePayloadData, ReasonTransportError,
+					&wsError{ws.StatusInvalidFramePayloadData, "invalid UTF-8 in text message"})
+				return
+			}
+			p, err = engineio.DecodeText(data)
+			if err != nil {
+				s.terminate(ReasonParseError, fmt.Errorf("engine: websocket %s: %w", s.id, err), closeNow)
+				continue // read on until the peer answers our close frame
+			}
+		case ws.OpBinary:
+			p = engineio.DecodeBinary(data)
+		}
+		s.dispatchMu.Lock()
+		s.receive(p)
+		s.dispatchMu.Unlock()
+	}
+}
+
+// closeWS closes the session because of its WebSocket, sending a close
+// frame with code, and waits (bounded) until that frame is written.
+func (s *Session) closeWS(c *wsConn, code ws.StatusCode, reason string, err error) {
+	s.mu.Lock()
+	if !c.closeSent {
+		c.closeCode = code
+	}
+	s.mu.Unlock()
+	s.terminate(reason, err, closeNow)
+	s.mu.Lock()
+	if !c.closing { // closed earlier for another reason without a writer: nothing to wait for
+		c.closing = true
+		if start := s.kickLocked(); start != nil {
+			s.mu.Unlock()
+			s.srv.goTracked(start)
+			s.mu.Lock()
+		}
+	}
+	s.mu.Unlock()
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-c.closed:
+	case <-t.C:
+	}
+}
+
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+
+// writeLoop drains the session's queue onto c, coalescing everything queued
+// into one flush, until the queue is empty. After a close it writes the
+// close frame and lets the reader finish.
+func (s *Session) writeLoop(c *wsConn) {
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(c.conn)
+	defer func() {
+		bw.Reset(nil)
+		writerPool.Put(bw)
+	}()
+	var batch []engineio.Packet
+	for {
+		s.mu.Lock()
+		if len(batch) > 0 && s.queue == nil {
+			clear(batch)
+			s.queue = batch[:0] // reuse the array while busy
+		}
+		batch = s.takeQueueLocked()
+		pong := c.pong
+		c.pong = nil
+		sendClose := c.closing && !c.closeSent
+		if sendClose {
+			c.closeSent = true
+		}
+		if len(batch) == 0 && pong == nil && !sendClose {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		code := c.closeCode
+		s.mu.Unlock()
+
+		deadline := time.Now().Add(s.srv.writeTimeout())
+		if sendClose {
+			deadline = time.Now().Add(closeGrace)
+		}
+		c.conn.SetWriteDeadline(deadline)
+		err := c.writeFrames(bw, pong, batch, sendClose, code)
+		if sendClose || err != nil {
+			s.mu.Lock()
+			s.writing = false
+			c.closeSent = true
+			first := !c.done
+			c.done = true
+			s.mu.Unlock()
+			if err != nil {
+				s.terminate(ReasonTransportError, fmt.Errorf("engine: websocket %s: write: %w", s.id, err), closeNow)
+				c.conn.SetReadDeadline(aLongTimeAgo)
+			} else {
+				c.conn.SetReadDeadline(time.Now().Add(closeGrace)) // wait for the peer's close frame
+			}
+			if first {
+				close(c.closed)
+			}
+			return
+		}
+	}
+}
+
+// writeFrames writes one frame per packet (text packets as text frames,
+// binary ones as binary frames), then an optional close frame, and flushes.
+func (c *wsConn) writeFrames(bw *bufio.Writer, pong []byte, batch []engineio.Packet, sendClose bool, code ws.StatusCode) error {
+	if pong != nil {
+		if err := ws.WriteHeaderBuffer(bw, ws.Header{Fin: true, OpCode: ws.OpPong, Length: int64(len(pong))}, c.whdr[:]); err != nil {
+			return err
+		}
+		bw.Write(pong)
+	}
+	for _, p := range batch {
+		h := ws.Header{Fin: true, OpCode: ws.OpText, Length: int64(len(p.Data) + 1)}
+		if p.Binary {
+			h.OpCode, h.Length = ws.OpBinary, int64(len(p.Data))
+		}
+		if err := ws.WriteHeaderBuffer(bw, h, c.whdr[:]); err != nil {
+			return err
+		}
+		if !p.Binary {
+			bw.WriteByte('0' + byte(p.Type))
+		}
+		if _, err := bw.Write(p.Data); err != nil {
+			return err
+		}
+	}
+	if sendClose {
+		var body [2]byte
+		n := 0
+		if code != 0 {
+			binary.BigEndian.PutUint16(body[:], uint16(code))
+			n = 2
+		}
+		if err := ws.WriteHeaderBuffer(bw, ws.Header{Fin: true, OpCode: ws.OpClose, Length: int64(n)}, c.whdr[:]); err != nil {
+			return err
+		}
+		bw.Write(body[:n])
+	}
+	return bw.Flush()
+}
+
+// writeDirect writes one frame on a connection that has no writer
+// goroutine (a probe): a text frame holding the packet type digit and data,
+// or a control frame with data.
+func (c *wsConn) writeDirect(op ws.OpCode, t engineio.PacketType, data []byte) error {
+	n := len(data)
+	if op == ws.OpText {
+		n++
+	}
+	frame := make([]byte, 0, ws.MaxHeaderSize+n)
+	frame = append(frame, 0x80|byte(op))
+	switch {
+	case n < 126:
+		frame = append(frame, byte(n))
+	case n <= 0xFFFF:
+		frame = append(frame, 126, byte(n>>8), byte(n))
+	default:
+		frame = append(frame, 127)
+		frame = binary.BigEndian.AppendUint64(frame, uint64(n))
+	}
+	if op == ws.OpText {
+		frame = append(frame, '0'+byte(t))
+	}
+	frame = append(frame, data...)
+	c.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+	_, err := c.conn.Write(frame)
+	return err
+}
+
+// closeDirect sends a close frame on a connection that has no writer
+// goroutine and waits briefly for the peer's close frame.
+func (c *wsConn) closeDirect(code ws.StatusCode) {
+	var body []byte
+	if code != 0 {
+		body = binary.BigEndian.AppendUint16(nil, uint16(code))
+	}
+	if c.writeDirect(ws.OpClose, 0, body) != nil {
+		return
+	}
+	c.drainUntilClose()
+}
+
+// drainUntilClose discards frames until the peer's close frame, the end of
+// the connection or closeGrace.
+func (c *wsConn) drainUntilClose() {
+	c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+	for {
+		h, err := ws.ReadHeaderBuffer(c.br, c.rhdr[:ws.MaxHeaderSize-2])
+		if err != nil || h.OpCode == ws.OpClose {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, c.br, h.Length); err != nil {
+			return
+		}
+	}
+}
+
+// readChunk is how much of a message is read at a time: memory grows with
+// the bytes that actually arrive, not with the length a peer declares.
+const readChunk = 32 << 10
+
+// readMessage reads one complete message: a text or binary message
+// (fragments joined, at most max bytes, unmasked) or a ping or close control
+// frame. Pong frames are skipped. Protocol violations are *wsError.
+func (c *wsConn) readMessage(max int64) (ws.OpCode, []byte, error) {
+	var (
+		op  ws.OpCode
+		msg []byte
+		in  bool // inside a fragmented message
+	)
+	for {
+		h, err := ws.ReadHeaderBuffer(c.br, c.rhdr[:ws.MaxHeaderSize-2])
+		if err != nil {
+			if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
+				return 0, nil, &wsError{ws.StatusProtocolError, err.Error()}
+			}
+			return 0, nil, err
+		}
+		if h.Rsv != 0 {
+			return 0, nil, &wsError{ws.StatusProtocolError, "reserved bits set"}
+		}
+		if !h.Masked {
+			return 0, nil, &wsError{ws.StatusProtocolError, "unmasked client frame"}
+		}
+		if h.OpCode.IsControl() {
+			if !h.Fin || h.Length > 125 {
+				return 0, nil, &wsError{ws.StatusProtocolError, "invalid control frame"}
+			}
+			data := make([]byte, h.Length)
+			if _, err := io.ReadFull(c.br, data); err != nil {
+				return 0, nil, err
+			}
+			ws.Cipher(data, h.Mask, 0)
+			if h.OpCode == ws.OpPong {
+				continue
+			}
+			if h.OpCode != ws.OpPing && h.OpCode != ws.OpClose {
+				return 0, nil, &wsError{ws.StatusProtocolError, "reserved opcode"}
+			}
+			return h.OpCode, data, nil
+		}
+		switch h.OpCode {
+		case ws.OpContinuation:
+			if !in {
+				return 0, nil, &wsError{ws.StatusProtocolError, "unexpected continuation frame"}
+			}
+		case ws.OpText, ws.OpBinary:
+			if in {
+				return 0, nil, &wsError{ws.StatusProtocolError, "data frame inside a fragmented message"}
+			}
+			op, in = h.OpCode, true
+		default:
+			return 0, nil, &wsError{ws.StatusProtocolError, "reserved opcode"}
+		}
+		if int64(len(msg))+h.Length > max {
+			return 0, nil, &wsError{ws.StatusMessageTooBig, "message larger than maxPayload"}
+		}
+		start := len(msg)
+		if msg == nil {
+			msg = make([]byte, 0, min(h.Length, readChunk))
+		}
+		for remain := h.Length; remain > 0; {
+			n := min(remain, readChunk)
+			if cap(msg)-len(msg) < int(n) {
+				msg = append(msg[:cap(msg)], make([]byte, int(n)-(cap(msg)-len(msg)))...)[:len(msg)]
+			}
+			got, err := io.ReadFull(c.br, msg[len(msg):len(msg)+int(n)])
+			msg = msg[:len(msg)+got]
+			if err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return 0, nil, err
+			}
+			remain -= n
+		}
+		ws.Cipher(msg[start:], h.Mask, 0)
+		if h.Fin {
+			return op, msg, nil
+		}
+	}
+}
