@@ -10,6 +10,9 @@ import (
 	"github.com/siogen/sio/codec/engineio"
 )
 
+// errBadAckID reports an ack id that is not an integer in [0, 2^53-1].
+var errBadAckID = errors.New("invalid ack id")
+
 // jsonDecoder is the JSON codec's per-connection Decoder. It follows
 // socket.io-parser 4.2.x Decoder.add: text messages are parsed as
 // <type>[<n>-][<nsp>,][<id>][<json>]; a BINARY_EVENT/BINARY_ACK header then
@@ -97,14 +100,14 @@ func decodeHeaderAndPayload(s []byte, maxAttachments int) (p *Packet, n int, err
 			j++
 		}
 		if j == len(s) {
-			return nil, 0, fmt.Errorf("codec: %s packet: attachment count not followed by '-'", typ)
+			return nil, 0, fmt.Errorf("codec: %s packet: attachment count not followed by '-'", typ.lower())
 		}
 		f := jsNumber(s[pos:j])
 		if !(f >= 1) || f != math.Trunc(f) {
-			return nil, 0, fmt.Errorf("codec: %s packet: invalid attachment count %q", typ, s[pos:j])
+			return nil, 0, fmt.Errorf("codec: %s packet: invalid attachment count %q", typ.lower(), s[pos:j])
 		}
 		if f > float64(maxAttachments) {
-			return nil, 0, fmt.Errorf("codec: %s packet: %v attachments exceed the limit of %d", typ, f, maxAttachments)
+			return nil, 0, fmt.Errorf("codec: %s packet: %v attachments exceed the limit of %d", typ.lower(), f, maxAttachments)
 		}
 		n = int(f)
 		pos = j + 1
@@ -139,7 +142,7 @@ func decodeHeaderAndPayload(s []byte, maxAttachments int) (p *Packet, n int, err
 		}
 		f := jsNumber(s[start:pos])
 		if !(f >= 0 && f <= maxSafeInteger) || f != math.Trunc(f) {
-			return nil, 0, fmt.Errorf("codec: %s packet: invalid ack id %q", typ, s[start:pos])
+			return nil, 0, fmt.Errorf("codec: %s packet: %w %q", typ.lower(), errBadAckID, s[start:pos])
 		}
 		p.ID = int64(f)
 	}
