@@ -1,0 +1,379 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/siogen/sio/codec/engineio"
+	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/runtime/adapter"
+	"github.com/siogen/sio/runtime/engine"
+)
+
+// conn is the Socket.IO side of one Engine.IO session (the reference's
+// Client): it decodes packets, routes them to the socket of their
+// namespace, and runs the namespace handshakes. It implements
+// engine.Handler; the engine calls it for one session at a time.
+type conn struct {
+	srv *Server
+	es  *engine.Session
+	dec socketio.Decoder
+	hs  Handshake // shared part of the sockets' handshakes
+
+	ctx    context.Context // ends when the session closes
+	cancel context.CancelFunc
+
+	failed bool // decode error seen (touched by OnPacket only)
+
+	mu         sync.Mutex
+	sockets    map[string]*Socket // by namespace name
+	connecting map[string]struct{}
+	closed     bool
+	timer      *time.Timer
+}
+
+// onSession sets up a new Engine.IO session.
+func (srv *Server) onSession(es *engine.Session) {
+	c := &conn{
+		srv:        srv,
+		es:         es,
+		dec:        srv.codec.NewDecoder(socketio.DecoderOptions{MaxAttachments: srv.opts.MaxAttachments}),
+		sockets:    make(map[string]*Socket, 1),
+		connecting: make(map[string]struct{}, 1),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	ehs := es.Handshake()
+	addr := ehs.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	c.hs = Handshake{
+		Headers: ehs.Header,
+		Time:    ehs.Time,
+		Address: addr,
+		XDomain: ehs.Header.Get("Origin") != "",
+		Secure:  ehs.Secure,
+		Issued:  ehs.Time.UnixMilli(),
+		URL:     ehs.URL,
+		Query:   ehs.Query(),
+	}
+	c.mu.Lock()
+	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
+	c.mu.Unlock()
+	es.SetHandler(c)
+}
+
+// OnPacket implements engine.Handler.
+func (c *conn) OnPacket(m engineio.Packet) {
+	if c.failed {
+		return
+	}
+	p, err := c.dec.Decode(m)
+	if err != nil {
+		c.failed = true
+		c.srv.logger.Debug("socket.io: closing connection on invalid packet", "sid", c.es.ID(), "err", err)
+		c.es.Close(ReasonForcedClose)
+		return
+	}
+	if p == nil {
+		return // waiting for attachments
+	}
+	c.route(p)
+}
+
+// route hands a decoded packet to its namespace's socket.
+func (c *conn) route(p *socketio.Packet) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	s := c.sockets[p.Namespace]
+	_, connecting := c.connecting[p.Namespace]
+	if p.Type == socketio.Connect && s == nil && !connecting {
+		c.connecting[p.Namespace] = struct{}{}
+		c.mu.Unlock()
+		c.srv.tasks.Add(1)
+		go func() {
+			defer c.srv.tasks.Done()
+			c.connect(p)
+		}()
+		return
+	}
+	c.mu.Unlock()
+	if s == nil || p.Type == socketio.Connect || p.Type == socketio.ConnectError {
+		c.invalidState(p)
+		return
+	}
+	switch p.Type {
+	case socketio.Event, socketio.BinaryEvent:
+		if !s.onEvent(p) {
+			c.srv.logger.Debug("socket.io: closing connection: too many pending events", "sid", c.es.ID(), "nsp", p.Namespace)
+			c.es.Close(ReasonForcedServerClose)
+		}
+	case socketio.Ack, socketio.BinaryAck:
+		s.onAck(p)
+	case socketio.Disconnect:
+		s.onClose(ReasonClientNamespaceDisconnect)
+	default:
+		c.invalidState(p)
+	}
+}
+
+// invalidState closes the connection on a packet that makes no sense in
+// the connection's state (the reference server does the same).
+func (c *conn) invalidState(p *socketio.Packet) {
+	c.srv.logger.Debug("socket.io: closing connection: invalid state", "sid", c.es.ID(), "type", p.Type, "nsp", p.Namespace)
+	c.es.Close(ReasonForcedServerClose)
+}
+
+// OnClose implements engine.Handler: every socket of the connection
+// disconnects with the session's close reason.
+func (c *conn) OnClose(reason string, err error) {
+	c.mu.Lock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	c.cancel()
+	for _, s := range socks {
+		s.onClose(reason)
+	}
+}
+
+func (c *conn) onConnectTimeout() {
+	c.mu.Lock()
+	idle := !c.closed && len(c.sockets) == 0
+	c.mu.Unlock()
+	if idle {
+		c.srv.logger.Debug("socket.io: closing connection: no namespace joined in time", "sid", c.es.ID())
+		c.es.Close(ReasonForcedServerClose)
+	}
+}
+
+// remove forgets a disconnected socket.
+func (c *conn) remove(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// disconnectAll disconnects every socket (each client gets DISCONNECT) and
+// closes the connection.
+func (c *conn) disconnectAll() {
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.Disconnect(false)
+	}
+	c.es.Close(ReasonForcedServerClose)
+}
+
+// write encodes and queues a packet of the connection itself (CONNECT
+// replies, CONNECT_ERROR, DISCONNECT).
+func (c *conn) write(p *socketio.Packet) {
+	pkts, err := c.srv.codec.Encode(p)
+	if err != nil {
+		c.srv.logger.Error("socket.io: encode", "type", p.Type, "nsp", p.Namespace, "err", err)
+		return
+	}
+	_ = c.es.Send(pkts...)
+}
+
+// send queues encoded packets.
+func (c *conn) send(pkts []engineio.Packet, volatile bool) error {
+	if err := c.es.Send(pkts...); err != nil {
+		return fmt.Errorf("server: send to %s: %w", c.es.ID(), err)
+	}
+	return nil
+}
+
+// connectReply is the CONNECT payload the server answers with.
+type connectReply struct {
+	SID string `json:"sid" msgpack:"sid"`
+	PID string `json:"pid,omitempty" msgpack:"pid,omitempty"`
+}
+
+// connect runs the namespace handshake for a CONNECT packet on its own
+// goroutine, since dynamic namespace matchers and middlewares may block.
+func (c *conn) connect(p *socketio.Packet) {
+	name := p.Namespace
+	auth := &Args{codec: c.srv.codec, p: &socketio.Packet{Type: socketio.Event, Namespace: name, ID: socketio.NoID}}
+	if p.Data != nil {
+		auth.p.Args = []socketio.Raw{p.Data}
+		auth.p.Attachments = p.Attachments
+	}
+	var nsp *Namespace
+	for range 3 {
+		nsp = c.srv.lookup(c.ctx, name, auth)
+		if nsp == nil || nsp.reserve() {
+			break
+		}
+		nsp = nil // removed meanwhile: look again
+	}
+	if nsp == nil {
+		c.endConnecting(name)
+		c.writeConnectError(name, &ConnectError{Message: "Invalid namespace"})
+		return
+	}
+	s := c.newSocket(nsp, p)
+	var err error
+	rec := c.srv.opts.ConnectionStateRecovery
+	if !s.recovered || rec == nil || rec.RunMiddlewares {
+		err = c.srv.call(func() error { return nsp.runMiddlewares(c.ctx, s) })
+	}
+	if err != nil {
+		s.cancel()
+		nsp.unreserve()
+		c.endConnecting(name)
+		if c.ctx.Err() == nil {
+			c.writeConnectError(name, err)
+		}
+		return
+	}
+	c.activate(nsp, s)
+}
+
+func (c *conn) endConnecting(name string) {
+	c.mu.Lock()
+	delete(c.connecting, name)
+	c.mu.Unlock()
+}
+
+func (c *conn) writeConnectError(name string, err error) {
+	payload := connectErrorPayload{Message: err.Error()}
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		payload = connectErrorPayload{Message: ce.Message, Data: ce.Data}
+	}
+	p := &socketio.Packet{Type: socketio.ConnectError, Namespace: name, ID: socketio.NoID}
+	if err := c.srv.codec.SetData(p, payload); err != nil {
+		c.srv.logger.Error("socket.io: encode connect error", "nsp", name, "err", err)
+		p.Data = nil
+		if err := c.srv.codec.SetData(p, connectErrorPayload{Message: payload.Message}); err != nil {
+			return
+		}
+	}
+	c.write(p)
+}
+
+// newSocket creates the socket for a CONNECT, recovering the previous
+// session when the client presents a valid pid and offset.
+func (c *conn) newSocket(nsp *Namespace, p *socketio.Packet) *Socket {
+	s := &Socket{nsp: nsp, conn: c, connPkt: p}
+	s.exec = serial{srv: c.srv, paused: true}
+	s.ctx, s.cancel = context.WithCancel(c.ctx)
+	authMap := map[string]any{}
+	if p.Data != nil {
+		if err := c.srv.codec.Unmarshal(p, p.Data, &authMap); err != nil || authMap == nil {
+			authMap = map[string]any{}
+		}
+	}
+	hs := c.hs
+	hs.Auth = authMap
+	s.handshake = &hs
+	if c.srv.opts.ConnectionStateRecovery != nil {
+		pid, _ := authMap["pid"].(string)
+		offset, _ := authMap["offset"].(string)
+		if pid != "" && offset != "" {
+			sess, err := nsp.adapter.RestoreSession(pid, offset)
+			if err != nil {
+				c.srv.logger.Debug("socket.io: restore session", "nsp", nsp.name, "err", err)
+			}
+			if sess != nil {
+				s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
+				s.restored = sess
+			}
+		}
+		if !s.recovered {
+			s.pid = newID()
+		}
+	}
+	if s.id == "" {
+		s.id = newID()
+	}
+	return s
+}
+
+// activate connects a socket that passed the middlewares: it registers the
+// socket with the connection, answers CONNECT, replays missed packets,
+// makes the socket reachable by broadcasts, then lets its connection
+// handlers and events run, in that order.
+func (c *conn) activate(nsp *Namespace, s *Socket) {
+	s.mu.Lock()
+	s.connected = true
+	s.mu.Unlock()
+	s.exec.push(func() {
+		pfns, nfns := nsp.connectionHandlers()
+		for _, list := range [][]func(*Socket){pfns, nfns} {
+			for _, fn := range list {
+				fn(s)
+			}
+		}
+	}, 0)
+
+	c.mu.Lock()
+	delete(c.connecting, nsp.name)
+	if c.closed {
+		c.mu.Unlock()
+		s.mu.Lock()
+		s.connected = false
+		s.mu.Unlock()
+		s.cancel()
+		nsp.unreserve()
+		return
+	}
+	c.sockets[nsp.name] = s
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
+
+	reply := &socketio.Packet{Type: socketio.Connect, Namespace: nsp.name, ID: socketio.NoID}
+	if err := c.srv.codec.SetData(reply, connectReply{SID: s.id, PID: s.pid}); err != nil {
+		c.srv.logger.Error("socket.io: encode connect reply", "nsp", nsp.name, "err", err)
+	}
+	c.write(reply)
+	var rooms []string
+	if s.restored != nil {
+		for _, mp := range s.restored.MissedPackets {
+			cp := *mp
+			cp.Namespace = nsp.name
+			cp.ID = socketio.NoID
+			_ = s.send(&cp, false)
+		}
+		rooms = s.restored.Rooms
+		s.restored = nil
+	}
+
+	s.mu.Lock()
+	live := s.connected && !s.closing
+	if live {
+		nsp.add(s)
+		nsp.adapter.AddAll(s.id, append([]string{s.id}, rooms...)...)
+	}
+	s.mu.Unlock()
+	if !live {
+		nsp.unreserve()
+	}
+	s.exec.resume()
+}
+
+var _ adapter.Socket = (*Socket)(nil)
+var _ adapter.Namespace = (*Namespace)(nil)

@@ -1,0 +1,432 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/siogen/sio/codec/engineio"
+	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/runtime/adapter"
+)
+
+// Handshake describes the request that opened a socket's connection and
+// the auth payload the client sent with its CONNECT.
+type Handshake = adapter.Handshake
+
+// Socket is one client's membership of one namespace. Its id is new for
+// each connection (unless recovered) and distinct from the Engine.IO
+// session id.
+type Socket struct {
+	id        string
+	pid       string
+	nsp       *Namespace
+	conn      *conn
+	handshake *Handshake
+	connPkt   *socketio.Packet // the CONNECT packet (auth payload)
+	recovered bool
+	restored  *adapter.RestoredSession // until activated
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	exec   serial
+
+	mu              sync.Mutex
+	connected       bool
+	closing         bool
+	data            any
+	acks            map[int64]adapter.AckFunc
+	events          map[string]EventHandler
+	mws             []EventMiddleware
+	onDisconnecting []func(reason string)
+	onDisconnect    []func(reason string)
+	onError         []func(err error)
+}
+
+// ID returns the socket id (20 URL-safe base64 characters); it is also the
+// name of the socket's own room.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the connection's handshake details.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Transport returns the connection's current transport, "polling" or
+// "websocket".
+func (s *Socket) Transport() string { return s.conn.es.Transport() }
+
+// ConnID returns the Engine.IO session id of the socket's connection.
+func (s *Socket) ConnID() string { return s.conn.es.ID() }
+
+// Recovered reports whether the socket's state (id, rooms, data, missed
+// packets) was recovered from a previous connection.
+func (s *Socket) Recovered() bool { return s.recovered }
+
+// Context returns a context that ends when the socket disconnects.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected && !s.closing
+}
+
+// Auth returns the CONNECT payload the client sent, raw in the connection's
+// codec (an empty object when there was none).
+func (s *Socket) Auth() socketio.Raw {
+	if s.connPkt.Data == nil {
+		return s.nsp.srv.emptyObject
+	}
+	return s.connPkt.Data
+}
+
+// DecodeAuth decodes the CONNECT payload into v (a pointer).
+func (s *Socket) DecodeAuth(v any) error {
+	if err := s.nsp.codec.Unmarshal(s.connPkt, s.Auth(), v); err != nil {
+		return fmt.Errorf("server: decode auth: %w", err)
+	}
+	return nil
+}
+
+// Data returns the value stored with SetData (recovered with the socket).
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData stores an application value with the socket.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+// On sets this socket's handler of an event, taking precedence over the
+// namespace's.
+func (s *Socket) On(event string, fn EventHandler) {
+	s.mu.Lock()
+	if s.events == nil {
+		s.events = make(map[string]EventHandler)
+	}
+	s.events[event] = fn
+	s.mu.Unlock()
+}
+
+// Use adds an event middleware for this socket, run after the namespace's.
+func (s *Socket) Use(mw EventMiddleware) {
+	s.mu.Lock()
+	s.mws = append(s.mws, mw)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting adds a handler called when the socket is disconnecting,
+// while it is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnecting = append(s.onDisconnecting, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnect adds a handler called once the socket has disconnected.
+func (s *Socket) OnDisconnect(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+	s.mu.Unlock()
+}
+
+// OnError adds a handler for errors returned by event middlewares.
+func (s *Socket) OnError(fn func(err error)) {
+	s.mu.Lock()
+	s.onError = append(s.onError, fn)
+	s.mu.Unlock()
+}
+
+// Join adds the socket to rooms. It does nothing once disconnected.
+func (s *Socket) Join(rooms ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.connected && !s.closing {
+		s.nsp.adapter.AddAll(s.id, rooms...)
+	}
+}
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own room included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// Emit sends an event to the client. Arguments are encoded with the
+// connection's codec: []byte values travel as binary, a socketio.Raw is
+// sent as it is, an *Args forwards received arguments.
+func (s *Socket) Emit(event string, args ...any) error { return s.emitter().Emit(event, args...) }
+
+// EmitWithAck sends an event and waits for the client's acknowledgement,
+// until ctx ends (its deadline is the ack timeout) or the socket
+// disconnects.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	return s.emitter().EmitWithAck(ctx, event, args...)
+}
+
+// Volatile returns an emitter whose packets may be dropped when the
+// client cannot take them right now.
+func (s *Socket) Volatile() Emitter { return s.emitter().Volatile() }
+
+// Compress returns an emitter with the compress flag set.
+func (s *Socket) Compress(compress bool) Emitter { return s.emitter().Compress(compress) }
+
+func (s *Socket) emitter() Emitter { return Emitter{s: s} }
+
+// To selects the sockets in rooms, leaving out this socket.
+func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// In is To.
+func (s *Socket) In(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// Except selects all sockets of the namespace but those in rooms and this one.
+func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast().Except(rooms...) }
+
+// Broadcast selects every socket of the namespace but this one.
+func (s *Socket) Broadcast() BroadcastOperator {
+	return BroadcastOperator{nsp: s.nsp, except: []string{s.id}}
+}
+
+// Local is Broadcast restricted to this server.
+func (s *Socket) Local() BroadcastOperator { return s.Broadcast().Local() }
+
+// Disconnect disconnects the socket from its namespace: the client gets a
+// DISCONNECT packet and the reason is "server namespace disconnect". With
+// close, every socket of the connection is disconnected and the connection
+// is closed.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.conn.disconnectAll()
+		return
+	}
+	if !s.Connected() {
+		return
+	}
+	s.conn.write(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name, ID: socketio.NoID})
+	s.onClose(ReasonServerNamespaceDisconnect)
+}
+
+// Emitter sends events to one socket with flags.
+type Emitter struct {
+	s     *Socket
+	flags adapter.BroadcastFlags
+}
+
+// Volatile lets the packet be dropped when the client cannot take it now.
+func (e Emitter) Volatile() Emitter { e.flags.Volatile = true; return e }
+
+// Compress sets the compress flag.
+func (e Emitter) Compress(compress bool) Emitter { e.flags.NoCompress = !compress; return e }
+
+// Emit sends an event to the socket's client.
+func (e Emitter) Emit(event string, args ...any) error {
+	p, err := e.s.nsp.newEvent(event, args)
+	if err != nil {
+		return err
+	}
+	return e.s.deliver(p, e.flags)
+}
+
+// EmitWithAck sends an event and waits for the acknowledgement until ctx
+// ends or the socket disconnects.
+func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	p, err := e.s.nsp.newEvent(event, args)
+	if err != nil {
+		return nil, err
+	}
+	p.ID = e.s.nsp.NextAckID()
+	type result struct {
+		p   *socketio.Packet
+		err error
+	}
+	ch := make(chan result, 1)
+	e.s.ExpectAck(p.ID, func(ap *socketio.Packet, err error) { ch <- result{ap, err} })
+	if err := e.s.deliver(p, e.flags); err != nil {
+		e.s.CancelAck(p.ID)
+		return nil, err
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("server: ack of %q: %w", event, r.err)
+		}
+		return &Args{codec: e.s.nsp.codec, p: r.p}, nil
+	case <-ctx.Done():
+		e.s.CancelAck(p.ID)
+		return nil, fmt.Errorf("server: ack of %q: %w", event, ctx.Err())
+	}
+}
+
+// deliver sends an event packet to the socket: through the adapter when
+// connection state recovery is on (so that it gets an offset and is kept
+// for replay), straight to the connection otherwise.
+func (s *Socket) deliver(p *socketio.Packet, flags adapter.BroadcastFlags) error {
+	if s.nsp.srv.opts.ConnectionStateRecovery != nil {
+		if !s.Connected() {
+			return ErrDisconnected
+		}
+		return s.nsp.adapter.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{s.id}, Flags: flags})
+	}
+	return s.send(p, flags.Volatile)
+}
+
+// send encodes p and queues it on the connection if the socket is connected.
+func (s *Socket) send(p *socketio.Packet, volatile bool) error {
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	pkts, err := s.nsp.codec.Encode(p)
+	if err != nil {
+		return fmt.Errorf("server: encode %s: %w", p.Type, err)
+	}
+	return s.conn.send(pkts, volatile)
+}
+
+// WriteEncoded queues packets encoded once for many sockets. It implements
+// adapter.Socket.
+func (s *Socket) WriteEncoded(pkts []engineio.Packet, flags adapter.BroadcastFlags) {
+	_ = s.conn.send(pkts, flags.Volatile)
+}
+
+// ExpectAck registers fn for the client's ACK with that id. It implements
+// adapter.Socket.
+func (s *Socket) ExpectAck(id int64, fn adapter.AckFunc) {
+	s.mu.Lock()
+	if !s.connected || s.closing {
+		s.mu.Unlock()
+		fn(nil, ErrDisconnected)
+		return
+	}
+	if s.acks == nil {
+		s.acks = make(map[int64]adapter.AckFunc)
+	}
+	s.acks[id] = fn
+	s.mu.Unlock()
+}
+
+// CancelAck forgets a pending ack. It implements adapter.Socket.
+func (s *Socket) CancelAck(id int64) {
+	s.mu.Lock()
+	delete(s.acks, id)
+	s.mu.Unlock()
+}
+
+// Details describes the socket. It implements adapter.Socket.
+func (s *Socket) Details() adapter.SocketDetails {
+	return adapter.SocketDetails{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data(), Local: s}
+}
+
+// onEvent queues an incoming event for the socket's handlers.
+func (s *Socket) onEvent(p *socketio.Packet) bool {
+	ev := &Event{Args: &Args{codec: s.nsp.codec, p: p}, Name: p.Event, s: s, id: p.ID}
+	return s.exec.push(func() { s.dispatch(ev) }, s.nsp.srv.opts.MaxPendingEvents)
+}
+
+// dispatch runs the event middlewares and the event's handler.
+func (s *Socket) dispatch(ev *Event) {
+	s.mu.Lock()
+	if !s.connected || s.closing {
+		s.mu.Unlock()
+		return // received after disconnection
+	}
+	h := s.events[ev.Name]
+	mws := s.mws
+	s.mu.Unlock()
+	pmw, nmw := s.nsp.eventMiddlewares()
+	for _, list := range [][]EventMiddleware{pmw, nmw, mws} {
+		for _, mw := range list {
+			if err := mw(s.ctx, s, ev); err != nil {
+				s.emitError(err)
+				return
+			}
+		}
+	}
+	if h == nil {
+		h = s.nsp.handlerFor(ev.Name)
+	}
+	if h != nil {
+		h(s.ctx, s, ev)
+	}
+}
+
+func (s *Socket) emitError(err error) {
+	s.mu.Lock()
+	fns := slices.Clone(s.onError)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(err)
+	}
+}
+
+// onAck delivers an ACK packet to whoever waits for it.
+func (s *Socket) onAck(p *socketio.Packet) {
+	s.mu.Lock()
+	fn := s.acks[p.ID]
+	delete(s.acks, p.ID)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(p, nil)
+	}
+}
+
+// onClose disconnects the socket with reason, once: it stops taking
+// events, persists the session for recovery when the reason allows, fails
+// pending acks, and queues the disconnecting and disconnect handlers (after
+// the event being handled, if any), which leave the rooms in between.
+func (s *Socket) onClose(reason string) {
+	s.mu.Lock()
+	if !s.connected || s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.closing = true
+	acks := s.acks
+	s.acks = nil
+	data := s.data
+	s.mu.Unlock()
+
+	s.cancel()
+	srv := s.nsp.srv
+	if srv.opts.ConnectionStateRecovery != nil && recoverable[reason] && s.pid != "" {
+		s.nsp.adapter.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
+	}
+	s.nsp.remove(s)
+	s.conn.remove(s)
+	for _, fn := range acks {
+		fn(nil, ErrDisconnected)
+	}
+	s.exec.push(func() { s.finishClose(reason) }, 0)
+}
+
+// finishClose runs on the socket's sequence after onClose.
+func (s *Socket) finishClose(reason string) {
+	s.mu.Lock()
+	disconnecting := slices.Clone(s.onDisconnecting)
+	s.mu.Unlock()
+	for _, fn := range disconnecting {
+		s.nsp.srv.safely(func() { fn(reason) })
+	}
+	s.nsp.adapter.DelAll(s.id)
+	s.mu.Lock()
+	s.connected = false
+	disconnect := slices.Clone(s.onDisconnect)
+	s.mu.Unlock()
+	for _, fn := range disconnect {
+		s.nsp.srv.safely(func() { fn(reason) })
+	}
+	pfns, nfns := s.nsp.disconnectHandlers()
+	for _, list := range [][]func(*Socket, string){pfns, nfns} {
+		for _, fn := range list {
+			s.nsp.srv.safely(func() { fn(s, reason) })
+		}
+	}
+}
