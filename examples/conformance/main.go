@@ -36,6 +36,7 @@ type mount struct {
 func mounts() []mount {
 	return []mount{
 		engineIOSuite(),
+		socketIOSuite(*parser),
 	}
 }
 

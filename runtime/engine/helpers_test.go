@@ -236,3 +236,10 @@ func (c *wsClient) waitClosed(timeout time.Duration) {
 		return
 	}
 }
+
+// newLoopbackServer starts h on 127.0.0.1 without registering cleanup: the
+// caller closes it.
+func newLoopbackServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	return httptest.NewServer(h)
+}

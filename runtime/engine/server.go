@@ -113,6 +113,7 @@ func (srv *Server) Close(ctx context.Context) error {
 	srv.mu.Unlock()
 	for _, s := range all {
 		s.terminate(ReasonServerShutdown, nil, closeDiscard)
+		s.endDrain()
 	}
 	for {
 		srv.mu.Lock()

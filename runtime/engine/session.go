@@ -354,6 +354,26 @@ func (s *Session) terminate(reason string, err error, mode closeMode) {
 	}
 }
 
+// endDrain stops waiting for a last poll: the session is gone.
+func (s *Session) endDrain() {
+	s.mu.Lock()
+	draining := s.state == stateDraining
+	if draining {
+		s.state = stateClosed
+		s.timer.Stop()
+		if s.pollWaiting {
+			select {
+			case s.pollWake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	s.mu.Unlock()
+	if draining {
+		s.srv.forget(s)
+	}
+}
+
 // notifyClose delivers OnClose after any OnPacket in progress.
 func (s *Session) notifyClose() {
 	s.dispatchMu.Lock()
