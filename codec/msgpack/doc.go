@@ -38,7 +38,9 @@
 //
 // AppendArg, SetData and Unmarshal use vmihailenco/msgpack/v5 with compact
 // integers and floats (a whole float64 is written as an integer, exactly as
-// notepack writes a whole JavaScript number), sorted map keys, and struct
+// notepack writes a whole JavaScript number), sorted map keys for
+// map[string]any, map[string]string and map[string]bool (other map types
+// come in Go's iteration order), and struct
 // tags `msgpack` with `json` as the fallback, so one struct type serves the
 // JSON and the msgpack codec. []byte is bin (a Buffer in Node). time.Time is
 // held as a msgpack timestamp and Encode sends it as notepack's Date form
