@@ -1,0 +1,408 @@
+package engineclient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siogen/sio/codec/engineio"
+	"go.uber.org/goleak"
+)
+
+const streamN = 1000
+
+// TestStream sends 1,000 text and 1,000 binary messages each way over every
+// transport mode against the official engine.io server and checks that each
+// arrives once and in order (the server checks the client → server
+// direction and reports "bad:" otherwise). In the upgrade mode half of the
+// client's messages are sent while the upgrade is held between 3probe and
+// the pause, and the rest race with the pause and the switch.
+func TestStream(t *testing.T) {
+	cases := []struct {
+		name       string
+		transports []string
+		want       string // transport at the end
+		upgrade    bool
+	}{
+		{"polling", []string{Polling}, Polling, false},
+		{"websocket", []string{WebSocket}, WebSocket, false},
+		{"upgrade", nil, WebSocket, true},
+		{"websocket-first", []string{WebSocket, Polling}, WebSocket, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startNode(t, map[string]any{"pingInterval": 200, "pingTimeout": 3000})
+			leaks := goleak.IgnoreCurrent()
+			rec := newRecorder()
+			probed := make(chan struct{})
+			release := make(chan struct{})
+			opts := Options{Transports: tc.transports, Handler: rec}
+			if tc.upgrade {
+				opts.testHookProbed = func() {
+					close(probed)
+					select {
+					case <-release:
+					case <-time.After(waitLimit):
+					}
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			c, err := Dial(ctx, srv.url, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := srv.waitEvent(t, "connection")
+			if want := tc.transports; len(want) > 0 && ev.Transport != want[0] {
+				t.Errorf("server saw the session open on %s, want %s", ev.Transport, want[0])
+			}
+			if c.ID() != ev.SID {
+				t.Errorf("ID() = %q, server sid %q", c.ID(), ev.SID)
+			}
+			if err := c.Send(engineio.TextPacket(engineio.Message, "cmd:burst:1000")); err != nil {
+				t.Fatal(err)
+			}
+			send := func(from, to int) {
+				for i := from; i < to; i++ {
+					if err := c.Send(textMsg(i), binMsg(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if tc.upgrade {
+				send(0, streamN/2)
+				select {
+				case <-probed:
+				case <-time.After(waitLimit):
+					t.Fatal("no upgrade probe")
+				}
+				if got := c.Transport(); got != Polling {
+					t.Fatalf("transport before the switch = %s", got)
+				}
+				close(release)
+				send(streamN/2, streamN)
+			} else {
+				send(0, streamN)
+			}
+			var last tally
+			rec.waitFor(t, "all messages", func(ps []engineio.Packet) bool {
+				n, err := count(t, ps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = n
+				return n == tally{streamN, streamN, streamN, streamN}
+			})
+			t.Logf("received %+v", last)
+			if tc.upgrade {
+				select {
+				case tr := <-rec.upgraded:
+					if tr != WebSocket {
+						t.Errorf("OnUpgrade(%q)", tr)
+					}
+				case <-time.After(waitLimit):
+					t.Fatal("no OnUpgrade")
+				}
+				if ev := srv.waitEvent(t, "upgrade"); ev.Transport != WebSocket {
+					t.Errorf("server upgrade event %+v", ev)
+				}
+			}
+			if got := c.Transport(); got != tc.want {
+				t.Errorf("Transport() = %s, want %s", got, tc.want)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if reason, err := rec.waitClosed(t); reason != ReasonForcedClose || err != nil {
+				t.Errorf("OnClose(%q, %v), want %q", reason, err, ReasonForcedClose)
+			}
+			if ev := srv.waitEvent(t, "close"); ev.Reason != "transport close" {
+				t.Errorf("server close reason %q, want transport close", ev.Reason)
+			}
+			if err := c.Send(textMsg(0)); !errors.Is(err, ErrClosed) {
+				t.Errorf("Send after Close = %v, want ErrClosed", err)
+			}
+			goleak.VerifyNone(t, leaks)
+		})
+	}
+}
+
+// refusingProxy is a reverse proxy in front of the node server that answers
+// every WebSocket upgrade request with 403, as some corporate proxies do.
+func refusingProxy(t *testing.T, target string) (*httptest.Server, func()) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	tr := &http.Transport{}
+	rp.Transport = tr
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			http.Error(w, "websocket not allowed here", http.StatusForbidden)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	return srv, func() {
+		srv.Close()
+		tr.CloseIdleConnections()
+	}
+}
+
+// TestFallbackBehindRefusingProxy: a websocket-first client behind a proxy
+// that refuses upgrades falls back to polling, probes websocket once (403
+// again, reported to OnUpgradeError), stays on polling and works.
+func TestFallbackBehindRefusingProxy(t *testing.T) {
+	node := startNode(t, map[string]any{"pingInterval": 200, "pingTimeout": 3000})
+	leaks := goleak.IgnoreCurrent()
+	proxy, stop := refusingProxy(t, node.url)
+	defer stop()
+
+	rec := newRecorder()
+	mem := new(UpgradeMemory)
+	mem.set(true) // even a remembered success does not prevent the fallback
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := Dial(ctx, proxy.URL, Options{Transports: []string{WebSocket, Polling}, Handler: rec, RememberUpgrade: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := node.waitEvent(t, "connection"); ev.Transport != Polling {
+		t.Errorf("session opened on %s", ev.Transport)
+	}
+	select {
+	case err := <-rec.upErrs:
+		var se interface{ Error() string }
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "403") {
+			t.Errorf("upgrade error %v, want a 403", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("no OnUpgradeError")
+	}
+	if mem.WebSocketWorked() {
+		t.Error("UpgradeMemory still says websocket works")
+	}
+	for i := range 100 {
+		if err := c.Send(textMsg(i), binMsg(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.waitFor(t, "echoes", func(ps []engineio.Packet) bool {
+		n, err := count(t, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.text == 100 && n.bin == 100
+	})
+	if got := c.Transport(); got != Polling {
+		t.Errorf("Transport() = %s", got)
+	}
+	c.Close()
+	if reason, _ := rec.waitClosed(t); reason != ReasonForcedClose {
+		t.Errorf("reason %q", reason)
+	}
+
+	// Without fallback, the refused websocket fails the dial.
+	_, err = Dial(ctx, proxy.URL, Options{Transports: []string{WebSocket, Polling}, NoFallback: true})
+	if err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("Dial with NoFallback = %v, want a 403 error", err)
+	}
+	stop()
+	goleak.VerifyNone(t, leaks)
+}
+
+// TestFallbackToWebSocket: a websocket-only server refuses the polling
+// handshake (400 Transport unknown); the default order falls back to
+// websocket.
+func TestFallbackToWebSocket(t *testing.T) {
+	node := startNode(t, map[string]any{"transports": []string{"websocket"}})
+	leaks := goleak.IgnoreCurrent()
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := Dial(ctx, node.url, Options{Handler: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Transport(); got != WebSocket {
+		t.Errorf("Transport() = %s", got)
+	}
+	c.Send(engineio.TextPacket(engineio.Message, "hello"))
+	rec.waitText(t, "hello")
+	c.Close()
+	goleak.VerifyNone(t, leaks)
+}
+
+// TestRememberUpgrade: after a connection upgraded, the next Dial with the
+// same memory opens on websocket directly.
+func TestRememberUpgrade(t *testing.T) {
+	node := startNode(t, nil)
+	leaks := goleak.IgnoreCurrent()
+	mem := new(UpgradeMemory)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	rec := newRecorder()
+	c, err := Dial(ctx, node.url, Options{Handler: rec, RememberUpgrade: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-rec.upgraded:
+	case <-time.After(waitLimit):
+		t.Fatal("no upgrade")
+	}
+	c.Close()
+	if !mem.WebSocketWorked() {
+		t.Fatal("memory not set after an upgrade")
+	}
+	node.waitEvent(t, "connection")
+	c, err = Dial(ctx, node.url, Options{RememberUpgrade: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := node.waitEvent(t, "connection"); ev.Transport != WebSocket {
+		t.Errorf("second session opened on %s, want websocket", ev.Transport)
+	}
+	c.Close()
+	goleak.VerifyNone(t, leaks)
+}
+
+// TestPingTimeout: the server stops pinging; the client closes with "ping
+// timeout" no earlier than pingInterval + pingTimeout after the last ping and
+// no later than 50 ms after that. (pingTimeout is generous so that the
+// heartbeats before the stop survive a loaded machine; the detection check is
+// relative to the deadline.)
+func TestPingTimeout(t *testing.T) {
+	const interval, timeout = 300 * time.Millisecond, 600 * time.Millisecond
+	for _, tr := range []string{Polling, WebSocket} {
+		t.Run(tr, func(t *testing.T) {
+			node := startNode(t, map[string]any{"pingInterval": interval.Milliseconds(), "pingTimeout": timeout.Milliseconds()})
+			leaks := goleak.IgnoreCurrent()
+			rec := newRecorder()
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			c, err := Dial(ctx, node.url, Options{Transports: []string{tr}, Handler: rec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Let a few heartbeats go by: they must keep the connection up.
+			time.Sleep(3 * interval)
+			if reason, _ := c.CloseReason(); reason != "" {
+				t.Fatalf("closed early: %s", reason)
+			}
+			c.Send(engineio.TextPacket(engineio.Message, "cmd:stop-pings"))
+			rec.waitText(t, "ack:stop-pings")
+			reason, err := rec.waitClosed(t)
+			if reason != ReasonPingTimeout || err != nil {
+				t.Fatalf("OnClose(%q, %v), want ping timeout", reason, err)
+			}
+			c.mu.Lock()
+			last := c.lastPing
+			c.mu.Unlock()
+			rec.mu.Lock()
+			late := rec.closedAt.Sub(last) - (interval + timeout)
+			rec.mu.Unlock()
+			t.Logf("detected %v after the deadline (last ping + %v)", late, interval+timeout)
+			if late < 0 || late > 50*time.Millisecond {
+				t.Errorf("detection %v after pingInterval+pingTimeout, want within [0, 50ms]", late)
+			}
+			c.Close()
+			goleak.VerifyNone(t, leaks)
+		})
+	}
+}
+
+// TestServerClose: the server closes the session; OnClose says
+// "transport close" after the messages sent before it.
+func TestServerClose(t *testing.T) {
+	for _, tr := range []string{Polling, WebSocket} {
+		t.Run(tr, func(t *testing.T) {
+			node := startNode(t, nil)
+			leaks := goleak.IgnoreCurrent()
+			rec := newRecorder()
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			c, err := Dial(ctx, node.url, Options{Transports: []string{tr}, Handler: rec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Send(engineio.TextPacket(engineio.Message, "before"), engineio.TextPacket(engineio.Message, "cmd:close"))
+			reason, _ := rec.waitClosed(t)
+			if reason != ReasonTransportClose {
+				t.Errorf("reason %q, want transport close", reason)
+			}
+			rec.waitText(t, "before")
+			<-c.Done()
+			c.Close() // after the end: only waits
+			goleak.VerifyNone(t, leaks)
+		})
+	}
+}
+
+// TestCloseFromHandler: Close called inside OnPacket returns at once and
+// the connection still ends cleanly.
+func TestCloseFromHandler(t *testing.T) {
+	node := startNode(t, nil)
+	leaks := goleak.IgnoreCurrent()
+	var c *Conn
+	ready := make(chan struct{})
+	returned := make(chan struct{})
+	rec := newRecorder()
+	h := HandlerFuncs{
+		Packet: func(p engineio.Packet) {
+			<-ready
+			c.Close()
+			close(returned)
+		},
+		Close: rec.OnClose,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	var err error
+	c, err = Dial(ctx, node.url, Options{Handler: h, Transports: []string{WebSocket}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	c.Send(engineio.TextPacket(engineio.Message, "x"))
+	select {
+	case <-returned:
+	case <-time.After(waitLimit):
+		t.Fatal("Close inside a handler blocked")
+	}
+	if reason, _ := rec.waitClosed(t); reason != ReasonForcedClose {
+		t.Errorf("reason %q", reason)
+	}
+	<-c.Done()
+	goleak.VerifyNone(t, leaks)
+}
+
+// TestDialErrors: nothing listens; every transport fails, the error names
+// them, and no goroutine is left.
+func TestDialErrors(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	_, err := Dial(ctx, addr, Options{})
+	if err == nil || !strings.Contains(err.Error(), "polling handshake") || !strings.Contains(err.Error(), "websocket") {
+		t.Errorf("Dial = %v, want errors for both transports", err)
+	}
+	if _, err := Dial(ctx, "ftp://x", Options{}); err == nil {
+		t.Error("Dial accepted an ftp URL")
+	}
+	if _, err := Dial(ctx, addr, Options{Transports: []string{"webtransport"}}); err == nil {
+		t.Error("Dial accepted an unknown transport")
+	}
+	goleak.VerifyNone(t, leaks)
+}
