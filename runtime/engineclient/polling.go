@@ -59,10 +59,18 @@ func (p *pollingTransport) write(deadline time.Time, ps []engineio.Packet) error
 	return err
 }
 
-// writeClose POSTs the remaining packets followed by a close packet, in one
-// payload, as engine.io-client's polling doClose does.
+// writeClose POSTs the remaining packets, then the close packet in a POST of
+// its own, as engine.io-client does (it waits for "drain" before closing).
+// Batching them would lose the messages on a Node server: it handles the
+// close packet of a payload at once but Socket.IO packets (a namespace
+// DISCONNECT) only on the next tick, after the session is gone.
 func (p *pollingTransport) writeClose(deadline time.Time, ps []engineio.Packet) error {
-	return p.write(deadline, append(ps, engineio.Packet{Type: engineio.Close}))
+	if len(ps) > 0 {
+		if err := p.write(deadline, ps); err != nil {
+			return err
+		}
+	}
+	return p.write(deadline, []engineio.Packet{{Type: engineio.Close}})
 }
 
 // abort is a no-op: pending requests are cancelled with the Conn's context.
