@@ -84,7 +84,9 @@ func (h *handlers) update(f func(t *handlerTable)) {
 }
 
 // Use adds a connection middleware; middlewares run in the order added.
-func (h *handlers) Use(mw Middleware) { h.update(func(t *handlerTable) { t.middlewares = append(t.middlewares, mw) }) }
+func (h *handlers) Use(mw Middleware) {
+	h.update(func(t *handlerTable) { t.middlewares = append(t.middlewares, mw) })
+}
 
 // UseEvents adds an event middleware that runs for every socket of the
 // namespace, before the socket's own (Socket.Use).

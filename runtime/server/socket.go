@@ -9,6 +9,7 @@ import (
 	"github.com/siogen/sio/codec/engineio"
 	"github.com/siogen/sio/codec/socketio"
 	"github.com/siogen/sio/runtime/adapter"
+	"github.com/siogen/sio/runtime/engine"
 )
 
 // Handshake describes the request that opened a socket's connection and
@@ -58,8 +59,10 @@ func (s *Socket) Handshake() *Handshake { return s.handshake }
 // "websocket".
 func (s *Socket) Transport() string { return s.conn.es.Transport() }
 
-// ConnID returns the Engine.IO session id of the socket's connection.
-func (s *Socket) ConnID() string { return s.conn.es.ID() }
+// Conn returns the Engine.IO session that carries the socket (shared by
+// the connection's sockets of other namespaces). Closing it closes every
+// one of them with the reason given.
+func (s *Socket) Conn() *engine.Session { return s.conn.es }
 
 // Recovered reports whether the socket's state (id, rooms, data, missed
 // packets) was recovered from a previous connection.
