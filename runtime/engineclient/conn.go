@@ -531,6 +531,9 @@ func (c *Conn) switchTo(w *wsTransport) bool {
 	case <-c.ctx.Done():
 		return false
 	}
+	if hook := c.cfg.testHookPaused; hook != nil {
+		hook()
+	}
 	if err := w.write(time.Now().Add(c.cfg.RequestTimeout), []engineio.Packet{{Type: engineio.Upgrade}}); err != nil {
 		c.fail(ReasonTransportError, fmt.Errorf("engineclient: upgrade %s: %w", c.hs.SID, err))
 		return false

@@ -20,9 +20,11 @@ const streamN = 1000
 // TestStream sends 1,000 text and 1,000 binary messages each way over every
 // transport mode against the official engine.io server and checks that each
 // arrives once and in order (the server checks the client → server
-// direction and reports "bad:" otherwise). In the upgrade mode half of the
-// client's messages are sent while the upgrade is held between 3probe and
-// the pause, and the rest race with the pause and the switch.
+// direction and reports "bad:" otherwise; heartbeats run every 200 ms
+// meanwhile). In the upgrade mode a third of the client's messages is sent
+// while the probe is held after 3probe, a third while the writer is held
+// with polling paused and the upgrade packet not yet sent, and the rest
+// races with the switch; the server's 2,000 messages cross the upgrade too.
 func TestStream(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -40,17 +42,21 @@ func TestStream(t *testing.T) {
 			srv := startNode(t, map[string]any{"pingInterval": 200, "pingTimeout": 3000})
 			leaks := goleak.IgnoreCurrent()
 			rec := newRecorder()
-			probed := make(chan struct{})
-			release := make(chan struct{})
-			opts := Options{Transports: tc.transports, Handler: rec}
-			if tc.upgrade {
-				opts.testHookProbed = func() {
-					close(probed)
+			probed, paused := make(chan struct{}), make(chan struct{})
+			release, resume := make(chan struct{}), make(chan struct{})
+			hold := func(reached, until chan struct{}) func() {
+				return func() {
+					close(reached)
 					select {
-					case <-release:
+					case <-until:
 					case <-time.After(waitLimit):
 					}
 				}
+			}
+			opts := Options{Transports: tc.transports, Handler: rec}
+			if tc.upgrade {
+				opts.testHookProbed = hold(probed, release)
+				opts.testHookPaused = hold(paused, resume)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
@@ -76,17 +82,21 @@ func TestStream(t *testing.T) {
 				}
 			}
 			if tc.upgrade {
-				send(0, streamN/2)
-				select {
-				case <-probed:
-				case <-time.After(waitLimit):
-					t.Fatal("no upgrade probe")
-				}
-				if got := c.Transport(); got != Polling {
-					t.Fatalf("transport before the switch = %s", got)
-				}
+				// Phase 1: the probe succeeded (3probe) and is held; polling
+				// carries the first third both ways.
+				wait(t, probed, "upgrade probe")
+				send(0, streamN/3)
 				close(release)
-				send(streamN/2, streamN)
+				// Phase 2: the writer paused polling and waits before sending
+				// 5: the second third must be queued, then flushed over the
+				// websocket after the switch, in order.
+				wait(t, paused, "polling pause")
+				if got := c.Transport(); got != Polling {
+					t.Fatalf("transport during the pause = %s", got)
+				}
+				send(streamN/3, 2*streamN/3)
+				close(resume)
+				send(2*streamN/3, streamN)
 			} else {
 				send(0, streamN)
 			}
@@ -130,6 +140,15 @@ func TestStream(t *testing.T) {
 			}
 			goleak.VerifyNone(t, leaks)
 		})
+	}
+}
+
+func wait(t *testing.T, ch chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(waitLimit):
+		t.Fatalf("timed out waiting for the %s", what)
 	}
 }
 

@@ -117,6 +117,10 @@ type Options struct {
 	// testHookProbed, if set, runs after a probe got 3probe and before the
 	// writer pauses polling (tests hold the upgrade open with it).
 	testHookProbed func()
+	// testHookPaused, if set, runs in the writer once polling is paused
+	// and before the upgrade packet is sent: packets sent meanwhile must
+	// wait in the queue and go out over the websocket.
+	testHookPaused func()
 }
 
 // UpgradeMemory remembers whether websocket worked for the last connection
