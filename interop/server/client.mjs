@@ -281,12 +281,12 @@ scenario("broadcast with acks from several clients", async () => {
       return s.emitWithAck("join", "poll-room");
     }),
   );
-  const [answers] = await new Promise((resolve) => D.emit("broadcast-ack", "poll-room", "q1", (...a) => resolve(a)));
+  const [answers] = await new Promise((resolve) => D.emit("broadcast-ack", "poll-room", "q1", 10000, (...a) => resolve(a)));
   expectEqual(answers, ["A:q1", "B:q1", "C:q1"], "answers collected by the server");
   // one client does not answer: the server's timeout returns the others
   socks[2].off("poll");
   socks[2].on("poll", () => {});
-  const [partial] = await new Promise((resolve) => D.emit("broadcast-ack", "poll-room", "q2", (...a) => resolve(a)));
+  const [partial] = await new Promise((resolve) => D.emit("broadcast-ack", "poll-room", "q2", 1500, (...a) => resolve(a)));
   expectEqual(partial, ["A:q2", "B:q2", "timeout"], "answers before the timeout");
   for (const s of [...socks, D]) s.disconnect();
 });

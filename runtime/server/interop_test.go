@@ -195,8 +195,9 @@ func newScenarioServer(t testing.TB, codec socketio.Codec, recovery bool) (*serv
 	})
 	root.On("broadcast-ack", func(ctx context.Context, s *server.Socket, ev *server.Event) {
 		var room, q string
-		_ = ev.DecodeAll(&room, &q)
-		res, err := s.Namespace().To(room).Timeout(500*time.Millisecond).EmitWithAck(ctx, "poll", q)
+		var ms int
+		_ = ev.DecodeAll(&room, &q, &ms)
+		res, err := s.Namespace().To(room).Timeout(time.Duration(ms)*time.Millisecond).EmitWithAck(ctx, "poll", q)
 		answers := []string{}
 		for _, a := range res {
 			var s string
