@@ -2,12 +2,13 @@
 // of runtime/engineclient.
 //
 // Usage: node engineclient/server.mjs '{"transports":["polling","websocket"],
-//          "pingInterval":300,"pingTimeout":200,"path":"/socket.io/"}'
+//          "pingInterval":300,"pingTimeout":200,"path":"/socket.io/",
+//          "cookie":{"name":"io"}}'   (every key optional)
 //
 // Listens on 127.0.0.1 (random port) and prints one JSON line per event on
 // stdout: first {"event":"listening","port":N}, then {"event":"connection",
 // "sid":..,"transport":..}, {"event":"upgrade","sid":..,"transport":..} and
-// {"event":"close","sid":..,"reason":..}. Exits when stdin closes, so it dies
+// {"event":"close","sid":..,"reason":..,"received":<ordered messages>}. Exits when stdin closes, so it dies
 // with the Go test that started it.
 //
 // Every message is echoed unchanged (text stays text, binary stays binary).
@@ -34,6 +35,7 @@ const engine = new Server({
   allowUpgrades: opts.allowUpgrades ?? true,
   maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
   upgradeTimeout: opts.upgradeTimeout ?? 10000,
+  cookie: opts.cookie ?? false,
 });
 engine.attach(httpServer, { path });
 
@@ -50,7 +52,7 @@ engine.on("connection", (socket) => {
     out({ event: "upgrade", sid: socket.id, transport: transport.name });
   });
   socket.on("close", (reason) => {
-    out({ event: "close", sid: socket.id, reason });
+    out({ event: "close", sid: socket.id, reason, received: nextText + nextBinary });
   });
 
   socket.on("message", (data) => {

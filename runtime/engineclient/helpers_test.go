@@ -33,6 +33,7 @@ type serverEvent struct {
 	SID       string `json:"sid"`
 	Transport string `json:"transport"`
 	Reason    string `json:"reason"`
+	Received  int    `json:"received"`
 }
 
 // startNode starts the node echo server with opts (see server.mjs) and stops

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -423,5 +424,109 @@ func TestDialErrors(t *testing.T) {
 	if _, err := Dial(ctx, addr, Options{Transports: []string{"webtransport"}}); err == nil {
 		t.Error("Dial accepted an unknown transport")
 	}
+	goleak.VerifyNone(t, leaks)
+}
+
+// TestCloseFlushes: packets sent right before Close reach the server before
+// the session ends, on every transport and while an upgrade is held.
+func TestCloseFlushes(t *testing.T) {
+	cases := []struct {
+		name       string
+		transports []string
+		hold       bool
+	}{
+		{"polling", []string{Polling}, false},
+		{"websocket", []string{WebSocket}, false},
+		{"during upgrade pause", nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			node := startNode(t, nil)
+			leaks := goleak.IgnoreCurrent()
+			paused, resume := make(chan struct{}), make(chan struct{})
+			opts := Options{Transports: tc.transports, Handler: newRecorder()}
+			if tc.hold {
+				opts.testHookPaused = func() {
+					close(paused)
+					<-resume
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			c, err := Dial(ctx, node.url, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 300
+			if tc.hold {
+				wait(t, paused, "polling pause")
+			}
+			for i := range n {
+				c.Send(textMsg(i), binMsg(i))
+			}
+			if tc.hold {
+				go func() {
+					time.Sleep(10 * time.Millisecond) // let Close start first
+					close(resume)
+				}()
+			}
+			c.Close()
+			ev := node.waitEvent(t, "close")
+			if ev.Received != 2*n {
+				t.Errorf("server received %d ordered messages before the close, want %d", ev.Received, 2*n)
+			}
+			goleak.VerifyNone(t, leaks)
+		})
+	}
+}
+
+// TestCookiesAndProxyUpgrade: through a plain reverse proxy (which passes
+// WebSocket upgrades), the polling session upgrades, and the sticky-session
+// cookie the server set on the handshake is sent with the probe.
+func TestCookiesAndProxyUpgrade(t *testing.T) {
+	node := startNode(t, map[string]any{"cookie": map[string]any{"name": "io"}})
+	leaks := goleak.IgnoreCurrent()
+	u, _ := url.Parse(node.url)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	ptr := &http.Transport{}
+	rp.Transport = ptr
+	cookies := make(chan string, 4)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			cookies <- r.Header.Get("Cookie")
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := Dial(ctx, proxy.URL, Options{Handler: rec, Jar: jar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-cookies:
+		if got != "io="+c.ID() {
+			t.Errorf("probe Cookie header %q, want io=%s", got, c.ID())
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("no probe through the proxy")
+	}
+	select {
+	case <-rec.upgraded:
+	case err := <-rec.upErrs:
+		t.Fatalf("upgrade through the proxy failed: %v", err)
+	case <-time.After(waitLimit):
+		t.Fatal("no upgrade")
+	}
+	c.Send(engineio.TextPacket(engineio.Message, "via proxy"))
+	rec.waitText(t, "via proxy")
+	c.Close()
+	proxy.Close()
+	ptr.CloseIdleConnections()
 	goleak.VerifyNone(t, leaks)
 }
