@@ -19,6 +19,9 @@
 //   ask(...args)             server emits "question" (...args) asking an ack;
 //                            then emits "answer" with [ack args] or {error}
 //   whoami(cb)               cb({id, auth, recovered, engine, transport, rooms})
+//   noack(n, cb?)            logs {"ev":"noack","n":n}; never acks
+//   flaky(n, cb)             logs {"ev":"flaky","n":n,"dup":bool}; acks only
+//                            the second and later receipts of n
 //   seq(n, cb)               logs {"ev":"seq","n":n,"dup":bool}; cb(n). With
 //                            dedupeFile, ids already processed (also by an
 //                            earlier process) are acked without processing.
@@ -29,8 +32,9 @@
 //        args items {"$bin":"<base64>"} become Buffers; logs {"ev":"emitted"}
 //   {"cmd":"cut","nsp":"/"}     socket.conn.close() for every socket of nsp
 //   {"cmd":"disconnect","nsp":"/"}   socket.disconnect() (namespace only)
-//   {"cmd":"stopPings"}         stop heartbeats on every connection; logs
-//                               {"ev":"pingsStopped","lastPing":ms epoch}
+//   {"cmd":"stopPings"}         stop heartbeats on every connection right
+//                               after its next ping; logs {"ev":"pingsStopped",
+//                               "engine":id,"lastPing":ms epoch of that ping}
 import http from "node:http";
 import fs from "node:fs";
 import readline from "node:readline";
@@ -62,10 +66,22 @@ const io = new Server(httpServer, {
     : undefined,
 });
 
-const lastPing = new Map();
+// Heartbeat stop: after the next ping of a marked connection, no more pings
+// are sent (and the server does not time the client out either).
+const stopAfterNextPing = new Set();
 io.engine.on("connection", (conn) => {
   conn.on("packetCreate", (p) => {
-    if (p.type === "ping") lastPing.set(conn.id, Date.now());
+    if (p.type !== "ping" || !stopAfterNextPing.delete(conn.id)) return;
+    const at = Date.now();
+    // schedulePing arms pingTimeoutTimer right after sending: clear both on
+    // the next turn; a pong still due re-arms pingIntervalTimer with
+    // refresh(), made a no-op.
+    setImmediate(() => {
+      clearTimeout(conn.pingIntervalTimer);
+      clearTimeout(conn.pingTimeoutTimer);
+      conn.pingIntervalTimer = { refresh() {}, unref() {} };
+      out({ ev: "pingsStopped", engine: conn.id, lastPing: at });
+    });
   });
   conn.on("upgrade", (t) => out({ ev: "upgrade", engine: conn.id, transport: t.name }));
   conn.on("close", (reason) => out({ ev: "engineClose", engine: conn.id, reason }));
@@ -117,6 +133,14 @@ function setup(nsp) {
       out({ ev: "seq", n, dup });
       if (typeof cb === "function") cb(n);
     });
+    socket.on("noack", (n) => out({ ev: "noack", n }));
+    socket.on("flaky", (n, cb) => {
+      const key = "flaky:" + n;
+      const first = !seen.has(key);
+      seen.add(key);
+      out({ ev: "flaky", n, dup: !first });
+      if (!first) cb(n);
+    });
     socket.on("disconnect", (reason) => out({ ev: "disconnect", nsp: nsp.name, id: socket.id, reason }));
   });
 }
@@ -152,19 +176,9 @@ function command(c) {
       for (const s of nsp.sockets.values()) s.disconnect();
       out({ ev: "disconnected", nsp: nsp.name });
       break;
-    case "stopPings": {
-      let last = 0;
-      for (const conn of Object.values(io.engine.clients)) {
-        clearTimeout(conn.pingIntervalTimer);
-        clearTimeout(conn.pingTimeoutTimer);
-        // A pong still due re-arms pingIntervalTimer with refresh(): make
-        // that a no-op.
-        conn.pingIntervalTimer = { refresh() {}, unref() {} };
-        last = Math.max(last, lastPing.get(conn.id) ?? 0);
-      }
-      out({ ev: "pingsStopped", lastPing: last });
+    case "stopPings":
+      for (const conn of Object.values(io.engine.clients)) stopAfterNextPing.add(conn.id);
       break;
-    }
     default:
       out({ ev: "error", message: "unknown command " + c.cmd });
   }

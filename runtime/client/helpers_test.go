@@ -139,13 +139,24 @@ func (s *nodeServer) send(cmd map[string]any) {
 // up to waitLimit.
 func (s *nodeServer) waitFor(match func(serverEvent) bool) serverEvent {
 	s.t.Helper()
+	return s.wait(match, true)
+}
+
+// waitSeen is waitFor counting events already returned too.
+func (s *nodeServer) waitSeen(match func(serverEvent) bool) serverEvent {
+	s.t.Helper()
+	return s.wait(match, false)
+}
+
+func (s *nodeServer) wait(match func(serverEvent) bool, take bool) serverEvent {
+	s.t.Helper()
 	deadline := time.NewTimer(waitLimit)
 	defer deadline.Stop()
 	exited := false
 	for {
 		s.mu.Lock()
 		for i, e := range s.evs {
-			if !s.taken[i] && match(e) {
+			if (!take || !s.taken[i]) && match(e) {
 				s.taken[i] = true
 				s.mu.Unlock()
 				return e
@@ -281,4 +292,13 @@ func (s *signal) snapshot() ([]any, []time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]any(nil), s.vals...), append([]time.Time(nil), s.times...)
+}
+
+// test is the time unit of backoff settings in tests.
+const test = time.Millisecond
+
+// sendEmit makes the server emit event with args to room.
+func (s *nodeServer) sendEmit(room, event string, args ...any) error {
+	s.send(map[string]any{"cmd": "emit", "room": room, "event": event, "args": args})
+	return nil
 }

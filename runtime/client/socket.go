@@ -836,10 +836,6 @@ func (s *Socket) onStopped(err error) {
 // everything pending with ErrClosed.
 func (s *Socket) shutdown() {
 	s.mu.Lock()
-	if s.connected {
-		_ = s.sendLocked(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp, ID: socketio.NoID})
-		s.closeLocked(ReasonClientDisconnect)
-	}
 	s.closed = true
 	s.sendBuf = nil
 	for _, q := range s.queue {
@@ -847,6 +843,10 @@ func (s *Socket) shutdown() {
 	}
 	s.queue = nil
 	s.failAcksLocked(ErrClosed, false)
+	if s.connected {
+		_ = s.sendLocked(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp, ID: socketio.NoID})
+		s.closeLocked(ReasonClientDisconnect)
+	}
 	s.notifyLocked()
 	s.unlock()
 }
