@@ -175,6 +175,9 @@ type argUnmarshaler struct {
 
 var unmarshalerPool = sync.Pool{New: func() any { return newArgUnmarshaler() }}
 
+// noAttachments serves packets without attachments; it is never modified.
+var noAttachments = newArgUnmarshaler()
+
 func newArgUnmarshaler() *argUnmarshaler {
 	u := &argUnmarshaler{}
 	base := json.JoinOptions(jsontext.AllowDuplicateNames(true))
@@ -330,11 +333,16 @@ func scanPlaceholder(obj []byte) (isPH bool, num []byte) {
 // attachments; a Raw target receives the value's JSON text. Type mismatches
 // are reported as *json.SemanticError.
 func (jsonCodec) Unmarshal(p *Packet, raw Raw, v any) error {
-	u := unmarshalerPool.Get().(*argUnmarshaler)
-	u.attachments = p.Attachments
-	err := json.Unmarshal(raw, v, u.opts)
-	u.attachments = nil
-	unmarshalerPool.Put(u)
+	var err error
+	if len(p.Attachments) == 0 {
+		err = json.Unmarshal(raw, v, noAttachments.opts)
+	} else {
+		u := unmarshalerPool.Get().(*argUnmarshaler)
+		u.attachments = p.Attachments
+		err = json.Unmarshal(raw, v, u.opts)
+		u.attachments = nil
+		unmarshalerPool.Put(u)
+	}
 	if err != nil {
 		return fmt.Errorf("codec: unmarshal: %w", err)
 	}

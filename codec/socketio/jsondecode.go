@@ -91,7 +91,16 @@ func decodeHeaderAndPayload(s []byte, maxAttachments int) (p *Packet, n int, err
 		}
 		typ, pos = Connect, w
 	}
-	p = &Packet{Type: typ, Namespace: "/", ID: NoID}
+	switch typ {
+	case Event, Ack, BinaryEvent, BinaryAck:
+		// One allocation for the packet and room for its first arguments.
+		pb := new(packetWithArgs)
+		p = &pb.p
+		p.Args = pb.args[:0]
+	default:
+		p = new(Packet)
+	}
+	p.Type, p.Namespace, p.ID = typ, "/", NoID
 
 	// Attachment count, up to a mandatory '-', read with Number().
 	if typ == BinaryEvent || typ == BinaryAck {
@@ -152,6 +161,9 @@ func decodeHeaderAndPayload(s []byte, maxAttachments int) (p *Packet, n int, err
 			return nil, 0, err
 		}
 	}
+	if len(p.Args) == 0 {
+		p.Args = nil
+	}
 	switch typ {
 	case BinaryEvent:
 		p.Type = Event
@@ -159,6 +171,13 @@ func decodeHeaderAndPayload(s []byte, maxAttachments int) (p *Packet, n int, err
 		p.Type = Ack
 	}
 	return p, n, nil
+}
+
+// packetWithArgs lets the decoder allocate an event or ack packet and the
+// backing array of its first arguments at once.
+type packetWithArgs struct {
+	p    Packet
+	args [4]Raw
 }
 
 // isIDChar reports whether the character at the start of b may start an
@@ -194,7 +213,6 @@ func decodePayload(p *Packet, payload []byte, attachments int) error {
 	var bad bool
 	var err error
 	if (typ == Event || typ == BinaryEvent || typ == Ack || typ == BinaryAck) && first == '[' {
-		p.Args = make([]Raw, 0, 4)
 		bad, err = sc.array(&p.Args)
 	} else {
 		bad, err = sc.value()
