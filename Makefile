@@ -4,9 +4,9 @@
 GO ?= go
 NPM ?= npm
 
-.PHONY: test interop-deps vet unit fuzz-smoke bench
+.PHONY: test interop-deps vet unit bench gen-check
 
-test: interop-deps vet
+test: interop-deps vet gen-check
 	$(GO) test -race -count=1 -timeout 12m ./...
 
 interop-deps: interop/node_modules/.installed
@@ -26,3 +26,8 @@ unit: interop-deps
 bench: interop-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./codec/...
 	node interop/codec/bench.mjs
+
+# gen-check regenerates generated/ in memory and fails when the checked-in
+# files differ (go generate ./examples/... writes them).
+gen-check:
+	$(GO) run ./cmd/sio-gen -schema ./examples/chat/chatschema -out generated/chat -verify

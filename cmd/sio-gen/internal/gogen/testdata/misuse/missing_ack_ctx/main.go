@@ -1,0 +1,8 @@
+package main
+
+import gen "github.com/siogen/sio/cmd/sio-gen/internal/gogen/testdata/golden/good"
+
+func main() {
+	var c *gen.ChatClient
+	_, _ = c.Join("room")
+}

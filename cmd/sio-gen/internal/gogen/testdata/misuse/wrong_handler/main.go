@@ -1,0 +1,17 @@
+package main
+
+import (
+	"context"
+
+	"github.com/siogen/sio/runtime/server"
+	gen "github.com/siogen/sio/cmd/sio-gen/internal/gogen/testdata/golden/good"
+)
+
+// chat's Join acks a string where the schema says int.
+type chat struct{ gen.UnimplementedChatHandler }
+
+func (chat) Join(ctx context.Context, s *gen.ChatSocket, room string) (string, error) { return "", nil }
+
+func main() {
+	gen.RegisterChat(server.New(server.Options{}), chat{})
+}
