@@ -134,7 +134,7 @@ func clientListener(f *jen.File, recv *jen.Statement, ev *loader.Event) {
 		doc += "\n\n" + ev.Doc
 	}
 	addDoc(f, doc)
-	f.Func().Params(recv).Id("On"+ev.Method).Params(jen.Id("fn").Add(fnType)).Block(
+	f.Func().Params(recv).Id("On" + ev.Method).Params(jen.Id("fn").Add(fnType)).Block(
 		jen.Id("c").Dot("sock").Dot("On").Call(jen.Lit(ev.Wire), jen.Func().Params(
 			jen.Id("ctx").Qual("context", "Context"),
 			jen.Id("ev").Op("*").Qual(clientPkg, "Event"),

@@ -5,8 +5,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/siogen/sio/runtime/server"
 	gen "github.com/siogen/sio/cmd/sio-gen/internal/gogen/testdata/golden/good"
+	"github.com/siogen/sio/runtime/server"
 	schema "github.com/siogen/sio/schema/loader/testdata/good"
 )
 

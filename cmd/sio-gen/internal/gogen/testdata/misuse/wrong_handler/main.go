@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/siogen/sio/runtime/server"
 	gen "github.com/siogen/sio/cmd/sio-gen/internal/gogen/testdata/golden/good"
+	"github.com/siogen/sio/runtime/server"
 )
 
 // chat's Join acks a string where the schema says int.
