@@ -364,6 +364,10 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"too deep", strings.Repeat("91 ", 101) + "01", new(any), "nesting deeper"},
 		{"huge map", "df 7f ff ff ff", new(map[string]any), "runs past the end"},
 		{"huge fixmap", "8f 01", new(map[string]any), "cannot fit"},
+		// vmihailenco reads a map header inside an ext: a timestamp whose
+		// seconds start with 0xdf must not become a 2^31-entry map.
+		{"timestamp read as map32", "d6 ff df 7f ff ff", new(map[string]any), "unmarshal into *map[string]interface {}"},
+		{"timestamp64 read as map32", "d7 ff df 7f ff ff 00 00 00 00", new(map[string]string), "unmarshal into *map[string]string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,8 +402,12 @@ func TestJSNumberString(t *testing.T) {
 }
 
 func TestTimestampFromMillis(t *testing.T) {
-	for _, ms := range []int64{0, 1, -1, 999, -999, 1000, -1000, 1700000000123, 1 << 34 * 1000, -62135596800000, math.MaxInt64, math.MinInt64} {
+	for _, ms := range []int64{0, 1, -1, 999, -999, 1000, -1000, 1700000000123, 1 << 34 * 1000, -62135596800000, math.MaxInt64, math.MinInt64,
+		0xdf000000 * 1000, 0xde000000*1000 + 5, 1<<33*1000 + 935} {
 		b := timestampFromMillis(ms)
+		if b[0] != 0xc7 && (b[2] == 0xde || b[2] == 0xdf) {
+			t.Errorf("%d: % x: data starts with a map header", ms, b)
+		}
 		var tm time.Time
 		if err := vmsgpack.Unmarshal(b, &tm); err != nil {
 			t.Fatalf("%d: % x: %v", ms, b, err)

@@ -27,7 +27,10 @@
 //     becomes bin;
 //   - notepack 2.x Date, fixext8 type 0 holding int64 milliseconds, becomes
 //     a msgpack timestamp (ext −1, smallest form), which decodes as
-//     time.Time; notepack 3.x timestamps (ext −1) are kept as they are;
+//     time.Time; notepack 3.x timestamps (ext −1) are kept as they are
+//     (except a form whose first data byte reads as a map16/map32 header,
+//     which becomes the 96-bit form: vmihailenco's map decoding looks
+//     inside ext values and would trust that header's length);
 //   - any other ext becomes the two-element array [type, bin], which is
 //     what notepack 2.2 decodes it to.
 //

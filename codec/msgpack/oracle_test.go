@@ -242,18 +242,11 @@ func canonAt(b []byte, pos int) (any, int, error) {
 			if v, p, err = canonAt(b, p); err != nil {
 				return nil, 0, err
 			}
-			switch k := k.(type) {
-			case string:
-				m[k] = v
-			case float64:
-				m[jsNumberString(k)] = v
-			case nil:
-				m["null"] = v
-			case bool:
-				m[fmt.Sprint(k)] = v
-			default:
-				return nil, 0, fmt.Errorf("map key %#v has no canonical form", k)
+			ks, err := jsKey(k)
+			if err != nil {
+				return nil, 0, err
 			}
+			m[ks] = v
 		}
 		return m, end, nil
 	}
@@ -283,6 +276,50 @@ func canonAt(b []byte, pos int) (any, int, error) {
 	}
 	sec, nsec := timestampParts(d)
 	return map[string]any{"$date": float64(sec*1000 + int64(nsec/1e6))}, end, nil
+}
+
+// jsKey is String(k) in JavaScript for a canonical value k used as an
+// object key.
+func jsKey(k any) (string, error) {
+	switch k := k.(type) {
+	case string:
+		return k, nil
+	case float64:
+		return jsNumberString(k), nil
+	case nil:
+		return "null", nil
+	case bool:
+		return fmt.Sprint(k), nil
+	case []any:
+		parts := make([]string, len(k))
+		for i, e := range k {
+			if e == nil {
+				continue
+			}
+			s, err := jsKey(e)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, ","), nil
+	case map[string]any:
+		if n, ok := k["$num"].(string); ok {
+			if n == "-0" {
+				return "0", nil
+			}
+			return n, nil
+		}
+		if b, ok := k["$bin"].(string); ok {
+			raw, _ := base64.StdEncoding.DecodeString(b)
+			return jsUTF8(raw), nil
+		}
+		if _, ok := k["$date"]; ok {
+			return "", fmt.Errorf("a Date map key has no canonical form")
+		}
+		return "[object Object]", nil
+	}
+	return "", fmt.Errorf("map key %#v has no canonical form", k)
 }
 
 // jsUTF8 decodes b as Node's Buffer.toString("utf8") does: each maximal

@@ -212,6 +212,9 @@ func (w *walker) ext(at int, typ int8, n int, fixed bool) error {
 		case typ == 0 && !fixed: // notepack ArrayBuffer / typed array
 			w.replace(at, data, binHeader(nil, n)...)
 		case typ == -1 && validTimestamp(w.src[data:w.pos]): // msgpack timestamp (notepack 3 Date)
+			if first := w.src[data]; first == 0xde || first == 0xdf {
+				w.replace(at, w.pos, timestamp(timestampParts(w.src[data:w.pos]))...)
+			}
 		default: // notepack 2.2 decodes any other ext as [type, Buffer]
 			hdr := append(make([]byte, 0, 8), 0x92)
 			hdr = appendInt(hdr, int64(typ))
@@ -260,27 +263,39 @@ func timestampParts(d []byte) (sec int64, nsec uint32) {
 	}
 }
 
-// timestampFromMillis encodes ms since the epoch as the smallest msgpack
-// timestamp (ext −1) form, the one vmihailenco/msgpack decodes as time.Time.
+// timestampFromMillis encodes ms since the epoch as a msgpack timestamp
+// (ext −1), the form vmihailenco/msgpack decodes as time.Time.
 func timestampFromMillis(ms int64) []byte {
 	sec, rem := ms/1000, ms%1000
 	if rem < 0 {
 		sec--
 		rem += 1000
 	}
-	nsec := uint64(rem) * 1e6
+	return timestamp(sec, uint32(rem)*1e6)
+}
+
+// timestamp encodes sec and nsec as a msgpack timestamp in the smallest
+// form, except where that form's first data byte would be 0xde or 0xdf:
+// vmihailenco/msgpack's DecodeMapLen looks inside any ext value, and would
+// read those as a map16/map32 header and allocate a map of the size the
+// following bytes claim. The 96-bit form starts with the nanoseconds, whose
+// first byte is below 0x3c.
+func timestamp(sec int64, nsec uint32) []byte {
 	if sec >= 0 && sec>>34 == 0 {
 		if nsec == 0 && sec>>32 == 0 {
-			b := []byte{0xd6, 0xff, 0, 0, 0, 0}
-			binary.BigEndian.PutUint32(b[2:], uint32(sec))
+			if first := byte(sec >> 24); first != 0xde && first != 0xdf {
+				b := []byte{0xd6, 0xff, 0, 0, 0, 0}
+				binary.BigEndian.PutUint32(b[2:], uint32(sec))
+				return b
+			}
+		} else if v := uint64(nsec)<<34 | uint64(sec); byte(v>>56) != 0xde && byte(v>>56) != 0xdf {
+			b := []byte{0xd7, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
+			binary.BigEndian.PutUint64(b[2:], v)
 			return b
 		}
-		b := []byte{0xd7, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
-		binary.BigEndian.PutUint64(b[2:], nsec<<34|uint64(sec))
-		return b
 	}
 	b := []byte{0xc7, 12, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(b[3:], uint32(nsec))
+	binary.BigEndian.PutUint32(b[3:], nsec)
 	binary.BigEndian.PutUint64(b[7:], uint64(sec))
 	return b
 }
