@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/siogen/sio/codec/socketio"
 	"github.com/siogen/sio/runtime/adapter"
@@ -240,6 +241,9 @@ func (n *Namespace) Volatile() BroadcastOperator { return n.operator().Volatile(
 func (n *Namespace) Compress(compress bool) BroadcastOperator {
 	return n.operator().Compress(compress)
 }
+
+// Timeout bounds how long the next EmitWithAck waits for acknowledgements.
+func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.operator().Timeout(d) }
 
 // Emit sends an event to every socket of the namespace.
 func (n *Namespace) Emit(event string, args ...any) error { return n.operator().Emit(event, args...) }
