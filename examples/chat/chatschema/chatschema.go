@@ -47,28 +47,28 @@ type ServerToClient interface {
 
 // Message is one chat message.
 type Message struct {
-	ID   string    `json:"id" msgpack:"id"`
-	Room string    `json:"room" msgpack:"room"`
-	User string    `json:"user" msgpack:"user"`
-	Text string    `json:"text" msgpack:"text"`
-	At   time.Time `json:"at" msgpack:"at"`
+	ID   string    `json:"id"`
+	Room string    `json:"room"`
+	User string    `json:"user"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
 }
 
 // Presence is a join or leave in a room.
 type Presence struct {
-	Room    string `json:"room" msgpack:"room"`
-	User    string `json:"user" msgpack:"user"`
-	Joined  bool   `json:"joined" msgpack:"joined"`
-	Members int    `json:"members" msgpack:"members"`
+	Room    string `json:"room"`
+	User    string `json:"user"`
+	Joined  bool   `json:"joined"`
+	Members int    `json:"members"`
 }
 
 // File is a file shared in a room.
 type File struct {
-	ID   string `json:"id" msgpack:"id"`
-	Room string `json:"room" msgpack:"room"`
-	User string `json:"user" msgpack:"user"`
-	Name string `json:"name" msgpack:"name"`
-	Data []byte `json:"data" msgpack:"data"`
+	ID   string `json:"id"`
+	Room string `json:"room"`
+	User string `json:"user"`
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }
 
 // Member is what the server keeps about each connected socket.
