@@ -25,10 +25,21 @@ import (
 func TestCrossCheck(t *testing.T) {
 	o := startOracle(t)
 	total := 0
-	t.Run("engineio/packets", func(t *testing.T) { total += crossEngineIOPackets(t, o) })
-	t.Run("engineio/payloads", func(t *testing.T) { total += crossEngineIOPayloads(t, o) })
-	t.Run("socketio/packets", func(t *testing.T) { total += crossSocketIOPackets(t, o) })
-	t.Run("socketio/decode", func(t *testing.T) { total += crossSocketIODecode(t, o) })
+	for _, part := range []struct {
+		name string
+		run  func(*testing.T, *oracle) int
+	}{
+		{"engineio/packets", crossEngineIOPackets},
+		{"engineio/payloads", crossEngineIOPayloads},
+		{"socketio/packets", crossSocketIOPackets},
+		{"socketio/decode", crossSocketIODecode},
+	} {
+		t.Run(part.name, func(t *testing.T) {
+			n := part.run(t, o)
+			t.Logf("%s: %d cross-checked", part.name, n)
+			total += n
+		})
+	}
 	t.Logf("cross-checked %d packets and message sequences against the npm parsers", total)
 	if total < 300 {
 		t.Errorf("only %d packets cross-checked, want at least 300", total)
