@@ -44,20 +44,47 @@ type serverEvent struct {
 	Message   string         `json:"message"`
 }
 
-// nodeServer is a running interop/client/server.mjs.
-type nodeServer struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	port  int
-	url   string
-	read  chan struct{} // closed when stdout is drained
+// eventLog is the record of what a test server saw, in order.
+type eventLog struct {
+	t    *testing.T
+	read chan struct{} // closed when no more events can come
 
 	mu    sync.Mutex
 	evs   []serverEvent
 	taken []bool
 	more  chan struct{} // closed and replaced when an event arrives
 }
+
+func newEventLog(t *testing.T) *eventLog {
+	return &eventLog{t: t, read: make(chan struct{}), more: make(chan struct{})}
+}
+
+func (l *eventLog) add(ev serverEvent) {
+	l.mu.Lock()
+	l.evs = append(l.evs, ev)
+	l.taken = append(l.taken, false)
+	close(l.more)
+	l.more = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// peer is a Socket.IO server under test: the Node one or ours.
+type peer interface {
+	URL() string
+	waitFor(match func(serverEvent) bool) serverEvent
+}
+
+// nodeServer is a running interop/client/server.mjs.
+type nodeServer struct {
+	*eventLog
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	port  int
+	url   string
+}
+
+// URL returns the server's base URL.
+func (s *nodeServer) URL() string { return s.url }
 
 // startServer starts the Node Socket.IO server with opts (see server.mjs)
 // and stops it when the test ends.
@@ -79,7 +106,7 @@ func startServer(t *testing.T, opts map[string]any) *nodeServer {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start node: %v", err)
 	}
-	s := &nodeServer{t: t, cmd: cmd, stdin: stdin, read: make(chan struct{}), more: make(chan struct{})}
+	s := &nodeServer{eventLog: newEventLog(t), cmd: cmd, stdin: stdin}
 	go func() {
 		defer close(s.read)
 		sc := bufio.NewScanner(stdout)
@@ -89,12 +116,7 @@ func startServer(t *testing.T, opts map[string]any) *nodeServer {
 			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 				continue
 			}
-			s.mu.Lock()
-			s.evs = append(s.evs, ev)
-			s.taken = append(s.taken, false)
-			close(s.more)
-			s.more = make(chan struct{})
-			s.mu.Unlock()
+			s.add(ev)
 		}
 		io.Copy(io.Discard, stdout)
 	}()
@@ -137,18 +159,18 @@ func (s *nodeServer) send(cmd map[string]any) {
 
 // waitFor returns the first event not returned before that matches, waiting
 // up to waitLimit.
-func (s *nodeServer) waitFor(match func(serverEvent) bool) serverEvent {
+func (s *eventLog) waitFor(match func(serverEvent) bool) serverEvent {
 	s.t.Helper()
 	return s.wait(match, true)
 }
 
 // waitSeen is waitFor counting events already returned too.
-func (s *nodeServer) waitSeen(match func(serverEvent) bool) serverEvent {
+func (s *eventLog) waitSeen(match func(serverEvent) bool) serverEvent {
 	s.t.Helper()
 	return s.wait(match, false)
 }
 
-func (s *nodeServer) wait(match func(serverEvent) bool, take bool) serverEvent {
+func (s *eventLog) wait(match func(serverEvent) bool, take bool) serverEvent {
 	s.t.Helper()
 	deadline := time.NewTimer(waitLimit)
 	defer deadline.Stop()
@@ -178,7 +200,7 @@ func (s *nodeServer) wait(match func(serverEvent) bool, take bool) serverEvent {
 }
 
 // events returns a copy of every event seen so far.
-func (s *nodeServer) events() []serverEvent {
+func (s *eventLog) events() []serverEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]serverEvent(nil), s.evs...)

@@ -59,9 +59,11 @@ func askWhoami(t *testing.T, s *Socket) whoami {
 	return w
 }
 
-func runScenario(t *testing.T, srv *nodeServer, opts Options, final string) {
+func runScenario(t *testing.T, srv peer, opts Options, final string) {
 	ctx := testCtx(t)
-	m, err := NewManager(srv.url, opts)
+	upgraded := newSignal()
+	opts.OnUpgrade = func(tr string) { upgraded.add(tr) }
+	m, err := NewManager(srv.URL(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +185,7 @@ func runScenario(t *testing.T, srv *nodeServer, opts Options, final string) {
 	}
 
 	// Rooms via server logic: a second manager joins the same room.
-	m2, err := NewManager(srv.url, opts)
+	m2, err := NewManager(srv.URL(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ func runScenario(t *testing.T, srv *nodeServer, opts Options, final string) {
 	if err := bad.Connect(ctx); !errors.As(err, &ce) || ce.Message != "Invalid namespace" {
 		t.Errorf("unknown namespace: %v", err)
 	}
-	m3, err := NewManager(srv.url, opts)
+	m3, err := NewManager(srv.URL(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,9 +270,11 @@ func runScenario(t *testing.T, srv *nodeServer, opts Options, final string) {
 	}
 
 	// The transport the mode ends on (upgrades are asynchronous: wait for
-	// the server to see the upgrade).
+	// the client to report it).
 	if final == engineclient.WebSocket && m.Transport() != engineclient.WebSocket {
-		srv.waitFor(func(e serverEvent) bool { return e.Ev == "upgrade" && e.Engine == m.EngineID() })
+		if tr, _ := upgraded.wait(t, 1); tr != engineclient.WebSocket {
+			t.Errorf("upgraded to %v", tr)
+		}
 	}
 	if got := m.Transport(); got != final {
 		t.Errorf("transport %q, want %q", got, final)

@@ -462,11 +462,32 @@ func (h *engineHandler) OnPacket(p engineio.Packet) {
 	}
 }
 
+// OnUpgrade implements engineclient.UpgradeHandler.
+func (h *engineHandler) OnUpgrade(transport string) {
+	if f := h.m.opts.OnUpgrade; f != nil {
+		h.m.event(func() { f(transport) })
+	}
+}
+
+// OnUpgradeError implements engineclient.UpgradeHandler.
+func (h *engineHandler) OnUpgradeError(err error) {
+	if f := h.m.opts.OnUpgradeError; f != nil {
+		h.m.event(func() { f(err) })
+	}
+}
+
 // OnClose implements engineclient.Handler.
 func (h *engineHandler) OnClose(reason string, err error) {
 	if h.broken.Load() {
 		reason, err = ReasonParseError, h.perr
 	}
+	// From now on sends fail fast and a socket opening now waits for the
+	// next connection instead of sending CONNECT on this dead one.
+	h.m.mu.Lock()
+	if h.m.gen == h.gen {
+		h.m.conn = nil
+	}
+	h.m.mu.Unlock()
 	for _, s := range h.m.sockets(false) {
 		s.onEngineClose(reason)
 	}

@@ -71,8 +71,13 @@ type Options struct {
 	// "reconnect_failed". They run one at a time, in order, on a callback
 	// goroutine of the Manager (never on a network goroutine). attempt
 	// counts from 1 within one reconnection loop.
-	OnOpen             func()
-	OnClose            func(reason string, err error)
+	OnOpen  func()
+	OnClose func(reason string, err error)
+	// OnUpgrade reports that the connection switched transport (polling →
+	// websocket); OnUpgradeError that a probe failed and it stays on
+	// polling.
+	OnUpgrade          func(transport string)
+	OnUpgradeError     func(err error)
 	OnReconnectAttempt func(attempt int)
 	OnReconnect        func(attempt int)
 	OnReconnectError   func(err error)

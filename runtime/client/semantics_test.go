@@ -216,6 +216,7 @@ func TestSemanticsAgainstNode(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		srv.waitSeen(func(e serverEvent) bool { return e.Ev == "flaky" && e.N == 8 && e.Dup })
 		var order []int
 		for _, e := range srv.events() {
 			if e.Ev == "flaky" && (e.N == 7 || e.N == 8) {

@@ -579,6 +579,9 @@ func (s *Socket) sendAck(id int64, args []any) error {
 // payload and, after a session with connection state recovery, the pid and
 // offset. It runs on the socket's runner (AuthFunc may block).
 func (s *Socket) sendConnect(gen uint64) {
+	if !s.m.current(s, gen) {
+		return
+	}
 	auth := s.opts.Auth
 	if s.opts.AuthFunc != nil {
 		a, err := s.opts.AuthFunc(s.m.ctx)
