@@ -150,6 +150,15 @@ scenario("connect main namespace with auth", async () => {
   s.disconnect();
 });
 
+scenario("auth defaults to an empty object", async () => {
+  const s = connect("/");
+  const welcome = waitFor(s, "welcome");
+  await connected(s);
+  const [, gotAuth] = await welcome;
+  expectEqual(gotAuth, {}, "auth without a payload");
+  s.disconnect();
+});
+
 scenario("custom namespace with auth accepted and refused", async () => {
   const ok = connect("/admin", { auth: { role: "admin" } });
   const welcome = waitFor(ok, "welcome");

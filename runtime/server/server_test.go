@@ -614,3 +614,19 @@ func TestRecoveryRaw(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingEventsBound disconnects a client that floods a socket whose
+// handler is busy.
+func TestPendingEventsBound(t *testing.T) {
+	srv := server.New(server.Options{MaxPendingEvents: 3})
+	release := make(chan struct{})
+	srv.On("slow", func(context.Context, *server.Socket, *server.Event) { <-release })
+	base := serve(t, srv)
+	defer close(release)
+	c := dialRaw(t, base)
+	c.connect("/", "")
+	for range 10 {
+		c.send(`42["slow"]`)
+	}
+	c.expectClosed()
+}
