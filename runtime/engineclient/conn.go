@@ -84,6 +84,7 @@ type Conn struct {
 	pingTimer    *time.Timer
 	pingDeadline time.Time
 	lastPing     time.Time
+	closedAt     time.Time // when fail ran (tests measure detection)
 	closeTimer   *time.Timer
 }
 
@@ -284,6 +285,7 @@ func (c *Conn) fail(reason string, err error) {
 		return
 	}
 	c.closed = true
+	c.closedAt = time.Now()
 	if c.userClosed.Load() {
 		reason, err = ReasonForcedClose, nil
 	}
@@ -378,13 +380,21 @@ func (c *Conn) dispatch() {
 		}
 		c.inbox.recycle(evs)
 	}
-	// Torn down: once the readers are gone, deliver what they queued
-	// before the end (a close packet after messages in one payload).
-	c.wg.Wait()
+	// Torn down: the inbox refuses new events, so what it holds is all that
+	// came before the end (a close packet after messages in one payload).
+	// Deliver it and report the close at once, then wait for the other
+	// goroutines before Done is closed.
 	evs, _ := c.inbox.take(true)
 	for _, ev := range evs {
 		c.deliver(ev)
 	}
+	c.mu.Lock()
+	reason, err := c.reason, c.err
+	c.mu.Unlock()
+	if c.h != nil {
+		c.h.OnClose(reason, err)
+	}
+	c.wg.Wait()
 	if c.cfg.owned != nil {
 		c.cfg.owned.CloseIdleConnections()
 	}
@@ -392,11 +402,7 @@ func (c *Conn) dispatch() {
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}
-	reason, err := c.reason, c.err
 	c.mu.Unlock()
-	if c.h != nil {
-		c.h.OnClose(reason, err)
-	}
 }
 
 func (c *Conn) deliver(ev event) {
