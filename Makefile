@@ -31,3 +31,4 @@ bench: interop-deps
 # files differ (go generate ./examples/... writes them).
 gen-check:
 	$(GO) run ./cmd/sio-gen -schema ./examples/chat/chatschema -out generated/chat -verify
+	$(GO) run ./cmd/sio-gen -schema ./examples/bench/benchschema -out generated/bench -verify
