@@ -4,13 +4,16 @@
 //   - /engine.io/: the Engine.IO v4 suite (docs/engine.io-protocol/v4-test-suite):
 //     pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1e6, CORS "*", and
 //     every message echoed back unchanged (text as text, binary as binary).
+//   - /socket.io/: the Socket.IO v5 suite (docs/socket.io-protocol/v5-test-suite):
+//     the same settings plus connectTimeout 1 s, namespaces "/" and "/custom"
+//     (see socketio.go); -parser msgpack serves the same behaviour with the
+//     socket.io-msgpack-parser wire format.
 //
-// Each suite is one mount (see mounts below); the Socket.IO v5 suite's
-// /socket.io/ server is added the same way.
+// Each suite is one mount (see mounts below).
 //
 // Usage:
 //
-//	go run ./examples/conformance [-addr localhost:3000]
+//	go run ./examples/conformance [-addr localhost:3000] [-parser json|msgpack]
 package main
 
 import (

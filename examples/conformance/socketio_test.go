@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,10 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/siogen/sio/codec/engineio"
+	"github.com/siogen/sio/codec/msgpack"
+	"github.com/siogen/sio/codec/socketio"
 )
 
 // These tests reproduce the "Socket.IO protocol" checks of the official v5
@@ -333,4 +338,102 @@ func TestSuitePollingBinary(t *testing.T) {
 	if got := get(url); got != want {
 		t.Fatalf("echo: %q, want %q", got, want)
 	}
+}
+
+// TestSuiteMsgpack checks the same behaviour with -parser msgpack: every
+// packet is one binary message (socket.io-msgpack-parser).
+func TestSuiteMsgpack(t *testing.T) {
+	srv := newSocketIOServer("msgpack")
+	hs := httptest.NewServer(srv)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Close(ctx)
+		hs.Close()
+	}()
+	base := "ws" + strings.TrimPrefix(hs.URL, "http")
+	codec := msgpack.Codec{}
+	dec := codec.NewDecoder(socketio.DecoderOptions{})
+	c := dial(t, base)
+	c.open()
+	send := func(p *socketio.Packet) {
+		t.Helper()
+		ms, err := codec.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			c.sendBinary(m.Data)
+		}
+	}
+	recv := func() *socketio.Packet {
+		t.Helper()
+		for {
+			msg, op, err := c.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op == ws.OpText && msg == "2" {
+				continue
+			}
+			p, err := dec.Decode(engineio.BinaryPacket([]byte(msg)))
+			if err != nil || p == nil {
+				t.Fatalf("decode % x: %v", msg, err)
+			}
+			return p
+		}
+	}
+	var args []any
+	decodeArgs := func(p *socketio.Packet) {
+		t.Helper()
+		args = args[:0]
+		for _, a := range p.Args {
+			var v any
+			if err := codec.Unmarshal(p, a, &v); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, v)
+		}
+	}
+
+	connect := &socketio.Packet{Type: socketio.Connect, Namespace: "/custom", ID: socketio.NoID}
+	codec.SetData(connect, map[string]string{"token": "abc"})
+	send(connect)
+	if p := recv(); p.Type != socketio.Connect || p.Namespace != "/custom" {
+		t.Fatalf("handshake: %+v", p)
+	}
+	p := recv()
+	decodeArgs(p)
+	if p.Event != "auth" || p.Namespace != "/custom" || fmt.Sprint(args) != "[map[token:abc]]" {
+		t.Fatalf("auth: %+v %v", p, args)
+	}
+
+	send(&socketio.Packet{Type: socketio.Connect, Namespace: "/", ID: socketio.NoID})
+	recv()
+	recv()
+	ev := &socketio.Packet{Type: socketio.Event, Namespace: "/", ID: socketio.NoID, Event: "message"}
+	codec.AppendArg(ev, 1)
+	codec.AppendArg(ev, []byte{1, 2, 3})
+	send(ev)
+	p = recv()
+	decodeArgs(p)
+	if p.Event != "message-back" || fmt.Sprint(args) != "[1 [1 2 3]]" {
+		t.Fatalf("message-back: %+v %v", p, args)
+	}
+	ev.Event, ev.ID = "message-with-ack", 7
+	send(ev)
+	p = recv()
+	decodeArgs(p)
+	if p.Type != socketio.Ack || p.ID != 7 || fmt.Sprint(args) != "[1 [1 2 3]]" {
+		t.Fatalf("ack: %+v %v", p, args)
+	}
+
+	send(&socketio.Packet{Type: socketio.Connect, Namespace: "/random", ID: socketio.NoID})
+	p = recv()
+	var m map[string]any
+	if p.Type != socketio.ConnectError || codec.Unmarshal(p, p.Data, &m) != nil || m["message"] != "Invalid namespace" {
+		t.Fatalf("invalid namespace: %+v %v", p, m)
+	}
+	c.send("42[]") // text is invalid with this parser
+	c.expectClose()
 }
