@@ -363,3 +363,70 @@ func TestWebSocketFragmentsAndPing(t *testing.T) {
 	srv.Close()
 	goleak.VerifyNone(t, leaks)
 }
+
+// TestProbeFailures: probes that time out or get a wrong answer leave the
+// connection on polling, reported by OnUpgradeError, and polling keeps
+// working.
+func TestProbeFailures(t *testing.T) {
+	const openUp = `0{"sid":"fake","upgrades":["websocket"],"pingInterval":10000,"pingTimeout":10000,"maxPayload":1000000}`
+	cases := []struct {
+		name   string
+		script func(conn net.Conn)
+		errHas string
+	}{
+		{"silent", func(conn net.Conn) { io.Copy(io.Discard, conn) }, "deadline"},
+		{"wrong answer", func(conn net.Conn) {
+			wsutil.ReadClientText(conn)
+			wsutil.WriteServerText(conn, []byte("3nope"))
+			io.Copy(io.Discard, conn)
+		}, "instead of 3probe"},
+		{"closed", func(conn net.Conn) {}, "EOF"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			leaks := goleak.IgnoreCurrent()
+			f := newFakePolling(openUp)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("transport") == "websocket" {
+					if r.URL.Query().Get("sid") != "fake" {
+						http.Error(w, "probe without sid", http.StatusBadRequest)
+						return
+					}
+					conn, _, _, err := ws.UpgradeHTTP(r, w)
+					if err != nil {
+						return
+					}
+					defer conn.Close()
+					tc.script(conn)
+					return
+				}
+				f.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c, rec := dialFake(t, srv.URL, Options{UpgradeTimeout: 300 * time.Millisecond})
+			select {
+			case err := <-rec.upErrs:
+				if !strings.Contains(err.Error(), tc.errHas) {
+					t.Errorf("upgrade error %v, want it to mention %q", err, tc.errHas)
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("no OnUpgradeError")
+			}
+			c.Send(engineio.TextPacket(engineio.Message, "still here"))
+			select {
+			case body := <-f.posts:
+				if body != "4still here" {
+					t.Errorf("POST %q", body)
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("polling stopped after the failed probe")
+			}
+			if got := c.Transport(); got != Polling {
+				t.Errorf("Transport() = %s", got)
+			}
+			c.Close()
+			srv.Close()
+			goleak.VerifyNone(t, leaks)
+		})
+	}
+}
