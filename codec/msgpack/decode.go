@@ -121,8 +121,9 @@ func (d *decoder) decode(b []byte) (*socketio.Packet, error) {
 		return nil, fmt.Errorf("packet map of %d entries cannot fit in %d bytes", n, len(b))
 	}
 	var typ, nsp, data, id field
-	var elems []socketio.Raw // data as array elements, normalized
-	var dataRaw []byte       // data as one normalized value (map, string)
+	pa := new(packetWithArgs) // the packet and room for its first arguments, in one allocation
+	var elems []socketio.Raw  // data as array elements, normalized
+	var dataRaw []byte        // data as one normalized value (map, string)
 	for i := 0; i < n; i++ {
 		key, next, err := readKey(b, pos)
 		if err != nil {
@@ -139,7 +140,7 @@ func (d *decoder) decode(b []byte) (*socketio.Packet, error) {
 			f = &id
 		case "data":
 			elems, dataRaw = nil, nil
-			pos, err = readData(b, pos, &data, &elems, &dataRaw)
+			pos, err = readData(b, pos, &data, &elems, &dataRaw, pa.args[:0])
 			if err != nil {
 				return nil, fmt.Errorf("packet data: %w", err)
 			}
@@ -168,7 +169,8 @@ func (d *decoder) decode(b []byte) (*socketio.Packet, error) {
 	}
 
 	// The checks in checkPacket's order: type, namespace, payload, id.
-	p := &socketio.Packet{ID: socketio.NoID}
+	p := &pa.p
+	p.ID = socketio.NoID
 	if typ.kind != kindNumber || !typ.num.integral || typ.num.neg || typ.num.u > uint64(socketio.ConnectError) {
 		return nil, fmt.Errorf("invalid packet type (%s)", fieldString(b, typ))
 	}
@@ -209,6 +211,13 @@ func (d *decoder) decode(b []byte) (*socketio.Packet, error) {
 	return p, nil
 }
 
+// packetWithArgs lets the decoder allocate a packet and the backing array
+// of its first arguments at once.
+type packetWithArgs struct {
+	p    socketio.Packet
+	args [4]socketio.Raw
+}
+
 // readKey reads a top-level map key, which must be a string.
 func readKey(b []byte, pos int) (string, int, error) {
 	if pos >= len(b) {
@@ -220,11 +229,18 @@ func readKey(b []byte, pos int) (string, int, error) {
 		}
 		return "", 0, fmt.Errorf("packet map key at byte %d must be a string, found %s", pos, describe(b[pos]))
 	}
-	end, err := skipAt(b, pos)
-	if err != nil {
-		return "", 0, fmt.Errorf("packet map key: %w", err)
+	var s []byte
+	var end int
+	if c := b[pos]; c >= 0xa0 && c <= 0xbf && pos+1+int(c&0x1f) <= len(b) {
+		end = pos + 1 + int(c&0x1f) // fixstr: every key this codec knows
+		s = b[pos+1 : end]
+	} else {
+		var err error
+		if end, err = skipAt(b, pos); err != nil {
+			return "", 0, fmt.Errorf("packet map key: %w", err)
+		}
+		s, _ = strAt(b, pos)
 	}
-	s, _ := strAt(b, pos)
 	switch string(s) { // no allocation for the known keys
 	case "type":
 		return "type", end, nil
@@ -259,7 +275,7 @@ func strAt(b []byte, pos int) ([]byte, error) {
 
 // readData reads the value of the "data" key: an array element by element,
 // anything else as one normalized value.
-func readData(b []byte, pos int, f *field, elems *[]socketio.Raw, raw *[]byte) (int, error) {
+func readData(b []byte, pos int, f *field, elems *[]socketio.Raw, raw *[]byte, room []socketio.Raw) (int, error) {
 	if pos >= len(b) {
 		return 0, errors.New("missing value")
 	}
@@ -291,7 +307,12 @@ func readData(b []byte, pos int, f *field, elems *[]socketio.Raw, raw *[]byte) (
 		return 0, fmt.Errorf("array of %d elements cannot fit in the %d bytes left", n, len(b)-pos)
 	}
 	f.kind = kindArray
-	out := make([]socketio.Raw, n)
+	var out []socketio.Raw
+	if n <= cap(room) {
+		out = room[:n]
+	} else {
+		out = make([]socketio.Raw, n)
+	}
 	for i := range out {
 		v, end, err := normalizeAt(b, pos)
 		if err != nil {
