@@ -195,8 +195,24 @@ func (c *conn) write(p *socketio.Packet) {
 	_ = c.es.Send(pkts...)
 }
 
-// send queues encoded packets.
+// volatileSender is implemented by an Engine.IO session that can tell
+// whether its transport takes packets right now (the reference's
+// transport.writable): SendVolatile queues them only then, and reports
+// whether it did.
+type volatileSender interface {
+	SendVolatile(ps ...engineio.Packet) bool
+}
+
+// send queues encoded packets. Volatile packets are dropped when the
+// transport cannot take them now, if the engine can tell; otherwise they
+// are sent like the others.
 func (c *conn) send(pkts []engineio.Packet, volatile bool) error {
+	if volatile {
+		if vs, ok := any(c.es).(volatileSender); ok {
+			vs.SendVolatile(pkts...)
+			return nil
+		}
+	}
 	if err := c.es.Send(pkts...); err != nil {
 		return fmt.Errorf("server: send to %s: %w", c.es.ID(), err)
 	}
@@ -366,7 +382,10 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 	live := s.connected && !s.closing
 	if live {
 		nsp.add(s)
-		nsp.adapter.AddAll(s.id, append([]string{s.id}, rooms...)...)
+		all := append([]string{s.id}, rooms...)
+		nsp.adapter.AddAll(s.id, append(all, s.preRooms...)...)
+		s.preRooms = nil
+		s.live = true
 	}
 	s.mu.Unlock()
 	if !live {

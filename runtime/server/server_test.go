@@ -100,9 +100,17 @@ func TestMiddleware(t *testing.T) {
 		s.SetData("from middleware")
 		return nil
 	})
-	srv.Use(func(_ context.Context, s *server.Socket) error { step("second"); return nil })
+	srv.Use(func(_ context.Context, s *server.Socket) error {
+		step("second")
+		s.Join("vip", "tmp") // takes effect on connection
+		s.Leave("tmp")
+		return nil
+	})
 	got := newEvents()
-	srv.OnConnection(func(s *server.Socket) { got.add("connected %v", s.Data()) })
+	srv.OnConnection(func(s *server.Socket) {
+		rooms := slices.DeleteFunc(s.Rooms(), func(r string) bool { return r == s.ID() })
+		got.add("connected %v %v", s.Data(), rooms)
+	})
 	base := serve(t, srv)
 
 	c := dialRaw(t, base)
@@ -113,7 +121,7 @@ func TestMiddleware(t *testing.T) {
 	c.send(`40{"mode":"panic"}`)
 	c.expectPrefix(`44{"message":"server: handler panicked: middleware panic"`)
 	c.connect("/", `{"mode":"ok"}`)
-	if ev := got.wait(t, 1); ev[0] != "connected from middleware" {
+	if ev := got.wait(t, 1); ev[0] != "connected from middleware [vip]" {
 		t.Errorf("connection handler: %q", ev)
 	}
 	mu.Lock()

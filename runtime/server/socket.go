@@ -36,6 +36,8 @@ type Socket struct {
 	mu              sync.Mutex
 	connected       bool
 	closing         bool
+	live            bool     // reachable through the adapter (rooms joined)
+	preRooms        []string // joined before connecting (in a middleware)
 	data            any
 	acks            map[int64]adapter.AckFunc
 	events          map[string]EventHandler
@@ -149,20 +151,42 @@ func (s *Socket) OnError(fn func(err error)) {
 	s.mu.Unlock()
 }
 
-// Join adds the socket to rooms. It does nothing once disconnected.
+// Join adds the socket to rooms. Called from a middleware, it takes
+// effect when the socket connects. It does nothing once disconnected.
 func (s *Socket) Join(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.connected && !s.closing {
+	switch {
+	case s.connected && !s.closing:
 		s.nsp.adapter.AddAll(s.id, rooms...)
+	case !s.connected && !s.closing && !s.live:
+		for _, r := range rooms {
+			if !slices.Contains(s.preRooms, r) {
+				s.preRooms = append(s.preRooms, r)
+			}
+		}
 	}
 }
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+func (s *Socket) Leave(room string) {
+	s.mu.Lock()
+	s.preRooms = slices.DeleteFunc(s.preRooms, func(r string) bool { return r == room })
+	s.mu.Unlock()
+	s.nsp.adapter.Del(s.id, room)
+}
 
-// Rooms returns the rooms the socket is in, its own room included.
-func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+// Rooms returns the rooms the socket is in, its own room included (before
+// it connects: the rooms it will join).
+func (s *Socket) Rooms() []string {
+	s.mu.Lock()
+	if !s.live {
+		defer s.mu.Unlock()
+		return append([]string{s.id}, s.preRooms...)
+	}
+	s.mu.Unlock()
+	return s.nsp.adapter.SocketRooms(s.id)
+}
 
 // Emit sends an event to the client. Arguments are encoded with the
 // connection's codec: []byte values travel as binary, a socketio.Raw is
