@@ -150,14 +150,10 @@ func (m *Manager) EngineID() string {
 // namespaces), closes the connection cleanly, fails whatever is pending
 // with ErrClosed, and returns when every goroutine of the Manager has
 // exited, except when called from a callback, where the callback goroutines
-// finish by themselves once it returns. Calling Close again does nothing.
+// finish by themselves once it returns. Calling Close again only waits.
 func (m *Manager) Close() error {
 	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		m.wg.Wait()
-		return nil
-	}
+	first := !m.closed
 	m.closed = true
 	socks := make([]*Socket, 0, len(m.nsps))
 	for _, s := range m.nsps {
@@ -165,10 +161,12 @@ func (m *Manager) Close() error {
 		s.active = false
 	}
 	m.mu.Unlock()
-	for _, s := range socks {
-		s.shutdown()
+	if first {
+		for _, s := range socks {
+			s.shutdown()
+		}
+		m.cancel()
 	}
-	m.cancel()
 	m.wg.Wait()
 	for _, s := range socks {
 		s.run.close()
