@@ -23,7 +23,7 @@ type goServer struct {
 // URL returns the server's base URL.
 func (g *goServer) URL() string { return g.url }
 
-func startGoServer(t *testing.T, codec socketio.Codec) *goServer {
+func startGoServer(t testing.TB, codec socketio.Codec) *goServer {
 	t.Helper()
 	srv := server.New(server.Options{Codec: codec, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	log := newEventLog(t)

@@ -46,7 +46,7 @@ type serverEvent struct {
 
 // eventLog is the record of what a test server saw, in order.
 type eventLog struct {
-	t    *testing.T
+	t    testing.TB
 	read chan struct{} // closed when no more events can come
 
 	mu    sync.Mutex
@@ -55,7 +55,7 @@ type eventLog struct {
 	more  chan struct{} // closed and replaced when an event arrives
 }
 
-func newEventLog(t *testing.T) *eventLog {
+func newEventLog(t testing.TB) *eventLog {
 	return &eventLog{t: t, read: make(chan struct{}), more: make(chan struct{})}
 }
 
