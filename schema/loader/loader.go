@@ -88,6 +88,8 @@ type load struct {
 	fset *token.FileSet
 	errs Errors
 	docs map[token.Pos]*ast.Field // interface method name position → its field
+	// named records the event sets checkGeneratedNames has seen.
+	named map[any]bool
 }
 
 func (l *load) errorf(pos token.Pos, format string, args ...any) {
@@ -193,6 +195,7 @@ func (l *load) namespace(gd *ast.GenDecl, vs *ast.ValueSpec, i int, name *ast.Id
 	ns.Path = l.namespacePath(vs, i, name)
 	ns.ClientToServer = l.eventSet(name, "client-to-server", targs.At(0))
 	ns.ServerToClient = l.eventSet(name, "server-to-client", targs.At(1))
+	l.checkGeneratedNames(ns)
 	l.checkType(name.Pos(), "socket data", ns.Data, map[types.Type]bool{})
 	return ns
 }
@@ -284,11 +287,46 @@ func (l *load) eventSet(at *ast.Ident, dir string, t types.Type) *EventSet {
 	return set
 }
 
+// generatedNames are method names sio-gen itself gives the typed client
+// (client-to-server events become client methods) and the typed socket
+// (server-to-client events become Emit<Method>).
+var (
+	clientMethodNames = map[string]bool{"Socket": true}
+	emitMethodNames   = map[string]bool{"WithAck": true}
+)
+
+// checkGeneratedNames rejects event methods whose generated names would
+// collide with the generated API around them.
+func (l *load) checkGeneratedNames(ns *Namespace) {
+	type key struct {
+		t   types.Type
+		dir string
+	}
+	if l.named == nil {
+		l.named = map[any]bool{}
+	}
+	if l.named[key{ns.ClientToServer.Type, "c2s"}] || l.named[key{ns.ServerToClient.Type, "s2c"}] {
+		return
+	}
+	l.named[key{ns.ClientToServer.Type, "c2s"}] = true
+	l.named[key{ns.ServerToClient.Type, "s2c"}] = true
+	for _, ev := range ns.ClientToServer.Events {
+		if clientMethodNames[ev.Method] {
+			l.errorf(ev.pos, "event method %s clashes with the generated client's %s method; rename it (the wire name can stay with //sio:event)", ev.Method, ev.Method)
+		}
+	}
+	for _, ev := range ns.ServerToClient.Events {
+		if emitMethodNames[ev.Method] {
+			l.errorf(ev.pos, "event method %s would generate Emit%s, which the runtime socket already has; rename it", ev.Method, ev.Method)
+		}
+	}
+}
+
 var errorType = types.Universe.Lookup("error").Type()
 
 func (l *load) event(fn *types.Func) *Event {
 	sig := fn.Type().(*types.Signature)
-	ev := &Event{Method: fn.Name(), Wire: lowerFirst(fn.Name()), Pos: l.fset.Position(fn.Pos())}
+	ev := &Event{Method: fn.Name(), Wire: lowerFirst(fn.Name()), Pos: l.fset.Position(fn.Pos()), pos: fn.Pos()}
 	if f := l.docs[fn.Pos()]; f != nil {
 		ev.Doc = docText(f.Doc)
 		l.directives(fn, f, ev)

@@ -90,6 +90,8 @@ func TestLoadBad(t *testing.T) {
 		`//sio:event: unknown option "loud" (want volatile)`,
 		`event Var: variadic parameters are not supported`,
 		`event Iface: parameter v: interface type interface{M()} cannot be decoded from the wire (use a concrete type or any)`,
+		`event method Socket clashes with the generated client's Socket method; rename it (the wire name can stay with //sio:event)`,
+		`event method WithAck would generate EmitWithAck, which the runtime socket already has; rename it`,
 	}
 	for _, w := range wants {
 		if !got[w] {

@@ -43,6 +43,8 @@ type Event struct {
 	Results  []*Value // the ack's values, without a trailing error
 	HasError bool     // the method's last result is error: err-first ack
 	Pos      token.Position
+
+	pos token.Pos
 }
 
 // HasAck reports whether the event asks for an acknowledgement.

@@ -30,10 +30,13 @@ type C2S interface {
 	Loud()
 	Var(xs ...int)
 	Iface(v interface{ M() })
+	//sio:event "sock"
+	Socket()
 }
 
 type S2C interface {
 	Ok(s string)
+	WithAck()
 }
 
 type unexported struct{ A int }
