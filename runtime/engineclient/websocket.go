@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -116,8 +117,15 @@ func (w *wsTransport) readPacketCtx(ctx context.Context) (engineio.Packet, error
 	}
 	stop := context.AfterFunc(ctx, func() { w.conn.SetReadDeadline(time.Unix(1, 0)) })
 	p, err := w.readPacket()
-	if !stop() && err != nil {
-		err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+	stop()
+	if err != nil {
+		// The read deadline is the ctx deadline, and may fire a moment
+		// before ctx itself reports it.
+		if cerr := ctx.Err(); cerr != nil {
+			err = fmt.Errorf("%w (%w)", cerr, err)
+		} else if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
+		}
 	}
 	w.conn.SetReadDeadline(time.Time{})
 	return p, err
