@@ -14,6 +14,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/siogen/sio/runtime/engine"
 	"github.com/siogen/sio/runtime/server"
 )
 
@@ -637,4 +638,18 @@ func TestPendingEventsBound(t *testing.T) {
 		c.send(`42["slow"]`)
 	}
 	c.expectClosed()
+}
+
+// TestPingTimeoutReason: a client that stops answering pings disconnects
+// its sockets with "ping timeout".
+func TestPingTimeoutReason(t *testing.T) {
+	srv := server.New(server.Options{Engine: engine.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond}})
+	got := newEvents()
+	srv.OnConnection(func(s *server.Socket) { s.OnDisconnect(func(r string) { got.add("%s", r) }) })
+	base := serve(t, srv)
+	c := dialRaw(t, base)
+	c.connect("/", "") // then never reads, so never answers a ping
+	if ev := got.wait(t, 1); ev[0] != "ping timeout" {
+		t.Errorf("reason %q", ev[0])
+	}
 }
