@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -455,12 +456,57 @@ func (p *ParentNamespace) Children() []*Namespace {
 
 // Emit sends an event to every socket of every child namespace.
 func (p *ParentNamespace) Emit(event string, args ...any) error {
-	for _, c := range p.Children() {
-		if err := c.Emit(event, args...); err != nil {
-			return err
+	return ParentBroadcast{p: p}.Emit(event, args...)
+}
+
+// To selects the sockets in rooms, in every child namespace.
+func (p *ParentNamespace) To(rooms ...string) ParentBroadcast {
+	return ParentBroadcast{p: p}.To(rooms...)
+}
+
+// Except leaves out the sockets in rooms, in every child namespace.
+func (p *ParentNamespace) Except(rooms ...string) ParentBroadcast {
+	return ParentBroadcast{p: p}.Except(rooms...)
+}
+
+// ParentBroadcast is a broadcast to the children of a dynamic namespace
+// (the reference's ParentBroadcastAdapter): each child gets the same
+// selection. It is an immutable value.
+type ParentBroadcast struct {
+	p  *ParentNamespace
+	op BroadcastOperator // selection and flags; its namespace is unset
+}
+
+// To adds rooms to the selection (union).
+func (b ParentBroadcast) To(rooms ...string) ParentBroadcast { b.op = b.op.To(rooms...); return b }
+
+// Except leaves out the sockets in rooms.
+func (b ParentBroadcast) Except(rooms ...string) ParentBroadcast {
+	b.op = b.op.Except(rooms...)
+	return b
+}
+
+// Volatile lets the packets be dropped for clients that cannot take them now.
+func (b ParentBroadcast) Volatile() ParentBroadcast { b.op = b.op.Volatile(); return b }
+
+// Compress sets the compress flag.
+func (b ParentBroadcast) Compress(compress bool) ParentBroadcast {
+	b.op = b.op.Compress(compress)
+	return b
+}
+
+// Emit sends an event to the selected sockets of every child namespace,
+// encoded once per child.
+func (b ParentBroadcast) Emit(event string, args ...any) error {
+	var errs []error
+	for _, c := range b.p.Children() {
+		op := b.op
+		op.nsp = c
+		if err := op.Emit(event, args...); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (p *ParentNamespace) removeChild(n *Namespace) {

@@ -519,6 +519,13 @@ func TestDynamicNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.expect(`42/room-1,["all-children",1]`)
+	if err := parent.To("nobody").Emit("nobody"); err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Except("nobody").To().Emit("except", 2); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(`42/room-1,["except",2]`)
 
 	// the emptied child goes away, and comes back on demand
 	c.send("41/room-1,")
