@@ -300,7 +300,9 @@ func TestRememberUpgrade(t *testing.T) {
 
 // TestPingTimeout: the server stops pinging; the client closes with "ping
 // timeout" no earlier than pingInterval + pingTimeout after the last ping and
-// no later than 50 ms after that. (pingTimeout is generous so that the
+// no later than 50 ms after that. A control timer set for the same deadline
+// tells a saturated machine apart (other processes share its 2 cores): if
+// even it fires more than 25 ms late, the 50 ms bound is not judged. (pingTimeout is generous so that the
 // heartbeats before the stop survive a loaded machine; the detection check is
 // relative to the deadline.)
 func TestPingTimeout(t *testing.T) {
@@ -323,6 +325,15 @@ func TestPingTimeout(t *testing.T) {
 			}
 			c.Send(engineio.TextPacket(engineio.Message, "cmd:stop-pings"))
 			rec.waitText(t, "ack:stop-pings")
+			// The ping before the ack was the last one. A control timer set
+			// for the same deadline measures how late this machine fires
+			// timers right now (other processes share its cores).
+			c.mu.Lock()
+			deadline := c.pingDeadline
+			c.mu.Unlock()
+			control := make(chan time.Duration, 1)
+			ctl := time.AfterFunc(time.Until(deadline), func() { control <- time.Since(deadline) })
+			defer ctl.Stop()
 			reason, err := rec.waitClosed(t)
 			if reason != ReasonPingTimeout || err != nil {
 				t.Fatalf("OnClose(%q, %v), want ping timeout", reason, err)
@@ -333,10 +344,17 @@ func TestPingTimeout(t *testing.T) {
 			rec.mu.Lock()
 			late := rec.closedAt.Sub(last) - (interval + timeout)
 			rec.mu.Unlock()
-			t.Logf("OnClose %v after the deadline (last ping + %v); torn down after %v",
-				late, interval+timeout, failed.Sub(last)-(interval+timeout))
-			if late < 0 || late > 50*time.Millisecond {
-				t.Errorf("detection %v after pingInterval+pingTimeout, want within [0, 50ms]", late)
+			ctlLate := <-control
+			t.Logf("OnClose %v after the deadline (last ping + %v); torn down after %v; control timer %v late",
+				late, interval+timeout, failed.Sub(last)-(interval+timeout), ctlLate)
+			switch {
+			case late < 0:
+				t.Errorf("closed %v before pingInterval+pingTimeout", -late)
+			case late <= 50*time.Millisecond:
+			case ctlLate > 25*time.Millisecond:
+				t.Logf("%v late, but this machine is saturated (a plain timer fired %v late): not judged", late, ctlLate)
+			default:
+				t.Errorf("detection %v after pingInterval+pingTimeout, want within 50ms", late)
 			}
 			c.Close()
 			goleak.VerifyNone(t, leaks)
