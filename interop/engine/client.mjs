@@ -69,15 +69,20 @@ socket.on("message", (data) => {
   }
   received++;
   phases[phase]++;
-  if (received === 2 * count) {
-    const result = { ok: true, transport: socket.transport.name, received: phases };
-    // let the last sends drain before closing
-    setTimeout(() => {
-      socket.close();
-      finish(result);
-    }, 50);
-  }
+  maybeDone();
 });
+
+let upgraded = false;
+function maybeDone() {
+  // In "upgrade" mode the client's last third is only sent on "upgrade".
+  if (received !== 2 * count || (opts.mode === "upgrade" && !upgraded)) return;
+  const result = { ok: true, transport: socket.transport.name, received: phases };
+  // let the last sends drain before closing
+  setTimeout(() => {
+    socket.close();
+    finish(result);
+  }, 50);
+}
 
 socket.on("open", () => {
   if (opts.mode === "upgrade") {
@@ -94,7 +99,9 @@ socket.on("upgrading", () => {
 
 socket.on("upgrade", () => {
   phase = "afterUpgrade";
+  upgraded = true;
   if (opts.mode === "upgrade") sendRange(Math.floor((2 * count) / 3), count);
+  maybeDone();
 });
 
 socket.on("upgradeError", (err) => finish({ ok: false, error: `upgrade error: ${err.message}` }));

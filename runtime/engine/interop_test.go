@@ -53,10 +53,20 @@ func (o *orderCheck) add(p engineio.Packet) {
 
 // serverStream sends count text "s<i>" and binary (i BE32, 'S'),
 // interleaved, in chunks with short pauses so that part of the stream is
-// queued while a polling client upgrades.
-func serverStream(s *engine.Session, count int) error {
+// queued while a polling client upgrades. With upgrade set, the last third
+// waits until the session is on WebSocket, so the stream always spans the
+// upgrade.
+func serverStream(s *engine.Session, count int, upgrade bool) error {
 	const chunk = 20
 	for i := 0; i < count; i += chunk {
+		if upgrade && i >= 2*count/3 {
+			for j := 0; s.Transport() != engine.WebSocket; j++ {
+				if j == 10000 {
+					return fmt.Errorf("no upgrade after 10 s")
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
 		ps := make([]engineio.Packet, 0, 2*chunk)
 		for j := i; j < min(i+chunk, count); j++ {
 			b := binary.BigEndian.AppendUint32(nil, uint32(j))
@@ -93,7 +103,7 @@ func TestInteropEngineIOClient(t *testing.T) {
 					sessions.Add(1)
 					go func() {
 						defer sessions.Done()
-						streamErr <- serverStream(s, count)
+						streamErr <- serverStream(s, count, mode == "upgrade")
 					}()
 				},
 			}

@@ -28,6 +28,12 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		abort(w, false, CodeBadRequest, "") // TRANSPORT_MISMATCH
 		return
 	}
+	if s.expiredLocked() {
+		s.mu.Unlock()
+		s.terminateInline(ReasonPingTimeout, nil, closeNow)
+		abort(w, false, CodeUnknownSID, "")
+		return
+	}
 	if s.state == stateClosed {
 		s.mu.Unlock()
 		abort(w, false, CodeUnknownSID, "")
@@ -35,7 +41,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.pollWaiting {
 		s.mu.Unlock()
-		s.terminate(ReasonTransportError, errPollOverlap, closeNow)
+		s.terminateInline(ReasonTransportError, errPollOverlap, closeNow)
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
@@ -59,7 +65,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.pollWaiting = false
 			s.mu.Unlock()
-			s.terminate(ReasonTransportError, errPollCancelled, closeNow)
+			s.terminateInline(ReasonTransportError, errPollCancelled, closeNow)
 			return
 		}
 	}
@@ -116,7 +122,7 @@ func (s *Session) writePayload(w http.ResponseWriter, batch []engineio.Packet, f
 		payloadPool.Put(bp)
 	}
 	if err != nil {
-		s.terminate(ReasonTransportError, fmt.Errorf("engine: poll %s: write: %w", s.id, err), closeNow)
+		s.terminateInline(ReasonTransportError, fmt.Errorf("engine: poll %s: write: %w", s.id, err), closeNow)
 	}
 }
 
@@ -126,7 +132,7 @@ func (s *Session) writePayload(w http.ResponseWriter, batch []engineio.Packet, f
 func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "application/octet-stream" {
-			s.terminate(ReasonTransportError, errBinaryPost, closeNow)
+			s.terminateInline(ReasonTransportError, errBinaryPost, closeNow)
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
@@ -137,6 +143,12 @@ func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 		abort(w, false, CodeBadRequest, "")
 		return
 	}
+	if s.expiredLocked() {
+		s.mu.Unlock()
+		s.terminateInline(ReasonPingTimeout, nil, closeNow)
+		abort(w, false, CodeUnknownSID, "")
+		return
+	}
 	if s.state == stateClosed {
 		s.mu.Unlock()
 		abort(w, false, CodeUnknownSID, "")
@@ -144,7 +156,7 @@ func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.posting {
 		s.mu.Unlock()
-		s.terminate(ReasonTransportError, errPostOverlap, closeNow)
+		s.terminateInline(ReasonTransportError, errPostOverlap, closeNow)
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
@@ -164,7 +176,7 @@ func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.terminate(ReasonTransportError, fmt.Errorf("%w: %w", errPostCancelled, err), closeNow)
+		s.terminateInline(ReasonTransportError, fmt.Errorf("%w: %w", errPostCancelled, err), closeNow)
 		return
 	}
 	body = sanitizeUTF8(body)
@@ -173,7 +185,7 @@ func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 	s.dispatchMu.Lock()
 	for p, err := range engineio.Payload(body) {
 		if err != nil {
-			s.terminate(ReasonParseError, fmt.Errorf("engine: POST %s: %w", s.id, err), closeNow)
+			s.terminateInline(ReasonParseError, fmt.Errorf("engine: POST %s: %w", s.id, err), closeNow)
 			parseErr = true
 			break
 		}

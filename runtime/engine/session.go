@@ -149,6 +149,8 @@ type Session struct {
 	timer *time.Timer // heartbeat (or drain) timer
 	due   time.Time
 	phase heartbeatPhase
+	// pingQueued: a ping is in the queue, not yet taken by a writer
+	pingQueued bool
 
 	// polling
 	pollWaiting bool          // a GET is pending
@@ -269,8 +271,20 @@ func (s *Session) kickLocked() func() {
 	return func() { s.writeLoop(c) }
 }
 
-// takeQueueLocked removes and returns everything queued.
+// takeQueueLocked removes and returns everything queued, for writing. When
+// that includes a ping, the client gets a full pingTimeout from now to
+// answer it, as it would from the reference server (which starts the
+// timeout when it sends the ping).
 func (s *Session) takeQueueLocked() []engineio.Packet {
+	if s.pingQueued {
+		s.pingQueued = false
+		if s.state == stateOpen && s.phase == hbPong {
+			if d := time.Now().Add(s.srv.opts.PingTimeout); d.After(s.due) {
+				s.due = d
+				s.timer.Reset(s.srv.opts.PingTimeout)
+			}
+		}
+	}
 	q := s.queue
 	s.queue = nil
 	s.queued = 0
@@ -286,8 +300,21 @@ const (
 	closeDiscard                  // server shutdown: deliver to a pending GET only, never wait for one
 )
 
-// terminate closes the session once; later calls do nothing.
+// terminate closes the session once; later calls do nothing. OnClose is
+// delivered on a new goroutine.
 func (s *Session) terminate(reason string, err error, mode closeMode) {
+	s.end(reason, err, mode, false)
+}
+
+// terminateInline is terminate for the server's own goroutines (timers,
+// transport readers and writers, HTTP handlers), which hold no
+// application lock: OnClose runs right there when no OnPacket is running,
+// saving a goroutine hop on the dead-client path.
+func (s *Session) terminateInline(reason string, err error, mode closeMode) {
+	s.end(reason, err, mode, true)
+}
+
+func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -350,7 +377,12 @@ func (s *Session) terminate(reason string, err error, mode closeMode) {
 		s.srv.goTracked(startWriter)
 	}
 	if notify {
-		s.srv.goTracked(s.notifyClose)
+		if inline && s.dispatchMu.TryLock() {
+			s.deliverClose()
+			s.dispatchMu.Unlock()
+		} else {
+			s.srv.goTracked(s.notifyClose)
+		}
 	}
 }
 
@@ -378,6 +410,11 @@ func (s *Session) endDrain() {
 func (s *Session) notifyClose() {
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
+	s.deliverClose()
+}
+
+// deliverClose calls OnClose; the caller holds dispatchMu.
+func (s *Session) deliverClose() {
 	s.mu.Lock()
 	h, reason, err := s.handler, s.closeReason, s.closeErr
 	s.mu.Unlock()
@@ -412,10 +449,14 @@ func (s *Session) onTimer() {
 		return
 	case s.phase == hbInterval:
 		s.pushLocked(engineio.Packet{Type: engineio.Ping})
+		s.pingQueued = true
 		s.phase = hbPong
-		d := s.srv.opts.PingTimeout
-		s.due = time.Now().Add(d)
-		s.timer.Reset(d)
+		// A client that never takes the ping is dead pingTimeout after the
+		// ping was due, however late this callback runs (the compliance
+		// suite checks the session is gone at pingInterval + pingTimeout).
+		// One that takes it gets pingTimeout from then (takeQueueLocked).
+		s.due = s.due.Add(s.srv.opts.PingTimeout)
+		s.timer.Reset(time.Until(s.due))
 		startWriter := s.kickLocked()
 		s.mu.Unlock()
 		if startWriter != nil {
@@ -424,7 +465,24 @@ func (s *Session) onTimer() {
 		return
 	}
 	s.mu.Unlock()
-	s.terminate(ReasonPingTimeout, nil, closeNow)
+	s.terminateInline(ReasonPingTimeout, nil, closeNow)
+}
+
+// expiredLocked reports whether the pong is overdue even if the timer has
+// not run yet (it may be late under load); requests check it so that a
+// session is dead exactly at its deadline.
+func (s *Session) expiredLocked() bool {
+	if s.state != stateOpen {
+		return false
+	}
+	now := time.Now()
+	switch s.phase {
+	case hbPong:
+		return !now.Before(s.due)
+	case hbInterval: // even the ping timer is late
+		return !now.Before(s.due.Add(s.srv.opts.PingTimeout))
+	}
+	return false
 }
 
 // onPong restarts the ping interval, as the reference does for any pong.

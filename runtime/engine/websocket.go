@@ -24,6 +24,7 @@ type wsConn struct {
 	conn net.Conn
 	br   *bufio.Reader
 	rhdr [ws.MaxHeaderSize]byte // read header scratch (reader only)
+	skip int64                  // unread payload of a refused frame (reader only)
 	whdr [ws.MaxHeaderSize]byte // write header scratch (writer only)
 
 	// Guarded by the session's mu.
@@ -56,7 +57,13 @@ func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool
 		}
 		return nil, false
 	}
-	c := &wsConn{conn: conn, br: rw.Reader, closed: make(chan struct{})}
+	br := rw.Reader
+	if br.Buffered() == 0 {
+		// net/http's 4 KiB reader stays referenced by its connection state;
+		// an idle WebSocket keeps only this smaller one.
+		br = bufio.NewReaderSize(conn, wsReadBuffer)
+	}
+	c := &wsConn{conn: conn, br: br, closed: make(chan struct{})}
 	srv.mu.Lock()
 	srv.conns[c] = struct{}{}
 	srv.mu.Unlock()
@@ -78,10 +85,10 @@ func (srv *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	defer srv.release(c)
 	s, ok := srv.newSession(r, WebSocket, c)
 	if !ok {
 		c.closeDirect(ws.StatusGoingAway)
+		srv.release(c)
 		return
 	}
 	s.mu.Lock()
@@ -90,7 +97,13 @@ func (srv *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Reques
 	if start != nil {
 		srv.goTracked(start)
 	}
-	s.readLoop(c)
+	// Read on a fresh goroutine and return, so that net/http's connection
+	// state (buffers, response) is freed: an idle session keeps only its
+	// connection, a small reader and one small stack.
+	srv.goTracked(func() {
+		defer srv.release(c)
+		s.readLoop(c)
+	})
 }
 
 // serveUpgrade handles a WebSocket for an existing session: the probe of a
@@ -101,20 +114,23 @@ func (srv *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, s *Sessi
 	if !ok {
 		return
 	}
-	defer srv.release(c)
 	s.mu.Lock()
 	if s.state != stateOpen || s.usesWS || s.upgraded || s.probe != nil || srv.opts.DisableUpgrades {
 		s.mu.Unlock()
 		c.closeDirect(0)
+		srv.release(c)
 		return
 	}
 	s.probe = c
 	s.mu.Unlock()
-	if code, upgraded := s.probeLoop(c); !upgraded {
-		c.closeDirect(code)
-		return
-	}
-	s.readLoop(c)
+	srv.goTracked(func() { // see serveWebSocketHandshake
+		defer srv.release(c)
+		if code, upgraded := s.probeLoop(c); !upgraded {
+			c.closeDirect(code)
+			return
+		}
+		s.readLoop(c)
+	})
 }
 
 // probeLoop runs the upgrade handshake on c: "2probe" is answered with
@@ -122,7 +138,13 @@ func (srv *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, s *Sessi
 // session's transport. Anything else, an error or UpgradeTimeout ends the
 // probe; the session stays on polling.
 func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
-	timer := time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { c.conn.SetReadDeadline(aLongTimeAgo) })
+	timer := time.AfterFunc(s.srv.opts.UpgradeTimeout, func() {
+		s.mu.Lock()
+		if s.probe == c {
+			c.conn.SetReadDeadline(aLongTimeAgo) // the loop below ends the probe
+		}
+		s.mu.Unlock()
+	})
 	defer timer.Stop()
 	fail := func(code ws.StatusCode) (ws.StatusCode, bool) {
 		s.mu.Lock()
@@ -184,6 +206,9 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 			}
 			s.probe, s.probed = nil, false
 			s.upgraded, s.usesWS, s.ws = true, true, c
+			// Under the lock: a close or an upgrade timeout before this
+			// point made us fail above; one after it sets its own deadline.
+			c.conn.SetReadDeadline(time.Time{})
 			if s.pollWaiting {
 				select {
 				case s.pollWake <- struct{}{}:
@@ -195,7 +220,6 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 			if start != nil {
 				s.srv.goTracked(start)
 			}
-			c.conn.SetReadDeadline(time.Time{})
 			return 0, true
 		default:
 			return fail(0)
@@ -213,9 +237,15 @@ func (s *Session) readLoop(c *wsConn) {
 			var we *wsError
 			if errors.As(err, &we) {
 				s.closeWS(c, we.Code, ReasonTransportError, err)
+				// Read what the peer still sends until its close frame, so
+				// that closing the socket does not reset the connection
+				// under our close frame.
+				if _, err := io.CopyN(io.Discard, c.br, c.skip); err == nil {
+					c.drainUntilClose()
+				}
 				return
 			}
-			s.terminate(ReasonTransportClose, nil, closeNow)
+			s.terminateInline(ReasonTransportClose, nil, closeNow)
 			return
 		}
 		var p engineio.Packet
@@ -240,6 +270,7 @@ func (s *Session) readLoop(c *wsConn) {
 			if !utf8.Valid(data) {
 				s.closeWS(c, ws.StatusInvalidFramePayloadData, ReasonTransportError,
 					&wsError{ws.StatusInvalidFramePayloadData, "invalid UTF-8 in text message"})
+				c.drainUntilClose()
 				return
 			}
 			p, err = engineio.DecodeText(data)
@@ -264,7 +295,7 @@ func (s *Session) closeWS(c *wsConn, code ws.StatusCode, reason string, err erro
 		c.closeCode = code
 	}
 	s.mu.Unlock()
-	s.terminate(reason, err, closeNow)
+	s.terminateInline(reason, err, closeNow)
 	s.mu.Lock()
 	if !c.closing { // closed earlier for another reason without a writer: nothing to wait for
 		c.closing = true
@@ -331,7 +362,7 @@ func (s *Session) writeLoop(c *wsConn) {
 			c.done = true
 			s.mu.Unlock()
 			if err != nil {
-				s.terminate(ReasonTransportError, fmt.Errorf("engine: websocket %s: write: %w", s.id, err), closeNow)
+				s.terminateInline(ReasonTransportError, fmt.Errorf("engine: websocket %s: write: %w", s.id, err), closeNow)
 				c.conn.SetReadDeadline(aLongTimeAgo)
 			} else {
 				c.conn.SetReadDeadline(time.Now().Add(closeGrace)) // wait for the peer's close frame
@@ -439,6 +470,11 @@ func (c *wsConn) drainUntilClose() {
 	}
 }
 
+// wsReadBuffer is the size of a WebSocket connection's read buffer. Larger
+// messages are read straight into their own buffer, so it only needs to
+// hold frame headers and small messages.
+const wsReadBuffer = 1024
+
 // readChunk is how much of a message is read at a time: memory grows with
 // the bytes that actually arrive, not with the length a peer declares.
 const readChunk = 32 << 10
@@ -497,6 +533,7 @@ func (c *wsConn) readMessage(max int64) (ws.OpCode, []byte, error) {
 			return 0, nil, &wsError{ws.StatusProtocolError, "reserved opcode"}
 		}
 		if int64(len(msg))+h.Length > max {
+			c.skip = h.Length
 			return 0, nil, &wsError{ws.StatusMessageTooBig, "message larger than maxPayload"}
 		}
 		start := len(msg)
