@@ -306,7 +306,7 @@ func TestRememberUpgrade(t *testing.T) {
 // heartbeats before the stop survive a loaded machine; the detection check is
 // relative to the deadline.)
 func TestPingTimeout(t *testing.T) {
-	const interval, timeout = 300 * time.Millisecond, 600 * time.Millisecond
+	const interval, timeout = 300 * time.Millisecond, 1500 * time.Millisecond
 	for _, tr := range []string{Polling, WebSocket} {
 		t.Run(tr, func(t *testing.T) {
 			node := startNode(t, map[string]any{"pingInterval": interval.Milliseconds(), "pingTimeout": timeout.Milliseconds()})
