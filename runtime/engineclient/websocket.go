@@ -369,6 +369,11 @@ func (c *Conn) runProbe() error {
 		}
 		c.mu.Unlock()
 		w.abort()
+		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, os.ErrDeadlineExceeded) {
+			// The read or write may report its own net timeout; the cause is
+			// the probe's deadline either way.
+			return fmt.Errorf("engineclient: upgrade probe: no answer within %v: %w", c.cfg.UpgradeTimeout, context.DeadlineExceeded)
+		}
 		return fmt.Errorf("engineclient: upgrade probe: %w", err)
 	}
 	dl, _ := ctx.Deadline()
