@@ -1,9 +1,10 @@
 package client
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/siogen/sio/internal/goid"
 )
 
 // runner calls user callbacks one at a time, in the order they were queued,
@@ -45,7 +46,7 @@ func (r *runner) do(f func()) {
 }
 
 func (r *runner) loop() {
-	r.gid.Store(goid())
+	r.gid.Store(goid.ID())
 	for {
 		r.mu.Lock()
 		if len(r.queue) == 0 {
@@ -67,7 +68,7 @@ func (r *runner) loop() {
 // onLoop reports whether the caller runs inside one of r's callbacks.
 func (r *runner) onLoop() bool {
 	id := r.gid.Load()
-	return id != 0 && id == goid()
+	return id != 0 && id == goid.ID()
 }
 
 // close drops tasks queued from now on and waits until the queued ones have
@@ -83,25 +84,4 @@ func (r *runner) close() {
 		}
 	}
 	r.mu.Unlock()
-}
-
-// goid returns the calling goroutine's id, parsed from the header of its
-// stack trace ("goroutine 123 [running]:"). It is used only to tell whether
-// Close runs inside a callback, where waiting for the callbacks to finish
-// would deadlock.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	const prefix = "goroutine "
-	if len(b) < len(prefix) {
-		return 0
-	}
-	var id uint64
-	for _, ch := range b[len(prefix):] {
-		if ch < '0' || ch > '9' {
-			break
-		}
-		id = id*10 + uint64(ch-'0')
-	}
-	return id
 }

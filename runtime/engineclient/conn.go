@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siogen/sio/codec/engineio"
+	"github.com/siogen/sio/internal/goid"
 )
 
 // ErrClosed is returned by Send once the connection is closed or closing.
@@ -260,7 +261,7 @@ func (c *Conn) Close() error {
 	}
 	c.mu.Unlock()
 	c.signal()
-	if goid() == c.dispatcher.Load() {
+	if goid.ID() == c.dispatcher.Load() {
 		return nil
 	}
 	<-c.done
@@ -369,7 +370,7 @@ func (c *Conn) push(ev event) bool { return c.inbox.push(ev) }
 // dispatch calls the handler, one event at a time, then OnClose.
 func (c *Conn) dispatch() {
 	defer close(c.done)
-	c.dispatcher.Store(goid())
+	c.dispatcher.Store(goid.ID())
 	for {
 		evs, closed := c.inbox.take(false)
 		if closed {
