@@ -35,6 +35,17 @@ type Target struct {
 	// ServerCPU returns the CPU time (user+system) the server process has
 	// used so far; nil means unknown (reported as 0).
 	ServerCPU func() time.Duration
+	// OnMeasure, when set, is called when a measurement starts (idle:
+	// with the clients connected, before the memory is read; timed
+	// scenarios: as the window opens; broadcast: as the ramp starts), for
+	// example to take profiles. It must not block for long.
+	OnMeasure func()
+}
+
+func (t Target) onMeasure() {
+	if t.OnMeasure != nil {
+		t.OnMeasure()
+	}
 }
 
 // Result is what one scenario measured.
@@ -63,6 +74,9 @@ type Result struct {
 	BaselineRSS  int64   `json:"baselineRss,omitempty"`
 	RSS          int64   `json:"rss,omitempty"`
 	BytesPerConn float64 `json:"bytesPerConn,omitempty"`
+	// MemBefore and MemAfter are the server's full memory reports.
+	MemBefore *MemReport `json:"memBefore,omitempty"`
+	MemAfter  *MemReport `json:"memAfter,omitempty"`
 	// Steps are the broadcast ramp's steps.
 	Steps []Step `json:"steps,omitempty"`
 	// Note explains anything unusual (a limit not met, a saturated load
@@ -136,10 +150,17 @@ func selfCPU() time.Duration {
 }
 
 // MemReport is the answer of a bench server's /bench/mem endpoint, taken
-// after a garbage collection.
+// after a garbage collection. Fields a server does not report are zero.
 type MemReport struct {
 	RSS  int64 `json:"rss"`
 	Heap int64 `json:"heap"`
+	// Go only.
+	Goroutines int   `json:"goroutines,omitempty"`
+	Stacks     int64 `json:"stacks,omitempty"`
+	HeapInuse  int64 `json:"heapInuse,omitempty"`
+	// Node only.
+	HeapTotal int64 `json:"heapTotal,omitempty"`
+	External  int64 `json:"external,omitempty"`
 }
 
 // Mem asks the server to collect garbage and report its memory.

@@ -110,12 +110,14 @@ func Idle(ctx context.Context, t Target, n int, settle time.Duration) (Result, e
 	if _, err := t.Mem(ctx); err != nil { // a first collection frees handshake garbage
 		return Result{}, err
 	}
+	t.onMeasure()
 	after, err := t.Mem(ctx)
 	if err != nil {
 		return Result{}, err
 	}
 	r.BaselineRSS, r.RSS = base.RSS, after.RSS
 	r.BytesPerConn = float64(after.RSS-base.RSS) / float64(n)
+	r.MemBefore, r.MemAfter = &base, &after
 	return r, nil
 }
 
@@ -219,6 +221,7 @@ func runPhases(ctx context.Context, phase *atomic.Int32, warmup, dur time.Durati
 	if phase.Load() == phaseStop {
 		return nil // a client failed; its error is reported
 	}
+	t.onMeasure()
 	w := t.begin()
 	phase.Store(phaseMeasure)
 	err := sleep(dur)
@@ -393,6 +396,7 @@ func Broadcast(ctx context.Context, t Target, opts BroadcastOptions) (Result, er
 	var r Result
 	r.Conns = n
 	best := -1
+	t.onMeasure()
 	for win := 1; win <= max(opts.MaxWindow, 1); win *= 2 {
 		hist.Reset()
 		deliveries.Store(0)

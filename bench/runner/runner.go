@@ -98,6 +98,10 @@ type Config struct {
 	OutDir string
 	// Log receives progress lines.
 	Log io.Writer
+	// ProfileDir, when set, makes the Go server serve pprof and saves its
+	// profiles there: a heap and goroutine profile at the idle
+	// measurement, a CPU profile over the other measurements.
+	ProfileDir string
 }
 
 // Run is one scenario run against one server.
@@ -230,7 +234,8 @@ func codecFor(parser string) socketio.Codec {
 // runOne starts a fresh server and runs one scenario against it.
 func runOne(ctx context.Context, cfg Config, sc Scenario, parser, name string, rep int) Run {
 	run := Run{Scenario: sc.Name, Kind: sc.Kind, Server: name, Parser: parser, Rep: rep, Started: time.Now()}
-	sp, err := startServer(ctx, cfg.Paths, name, parser, cfg.ServerCPU, false)
+	profile := cfg.ProfileDir != "" && name == Go
+	sp, err := startServer(ctx, cfg.Paths, name, parser, cfg.ServerCPU, profile)
 	if err != nil {
 		run.Error = err.Error()
 		return run
@@ -239,6 +244,16 @@ func runOne(ctx context.Context, cfg Config, sc Scenario, parser, name string, r
 	run.ServerInfo = sp.info
 	t := loadgen.Target{Base: sp.base, Codec: codecFor(parser), ServerCPU: sp.cpu}
 	tm := cfg.Timing
+	if profile {
+		prefix := filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-%d", sc.Name, parser, rep))
+		var wait func()
+		t.OnMeasure = func() { wait = takeProfiles(sp.base, prefix, sc, tm, cfg.logf) }
+		defer func() {
+			if wait != nil {
+				wait()
+			}
+		}()
+	}
 	var r loadgen.Result
 	switch sc.Kind {
 	case "idle":

@@ -53,7 +53,7 @@ const httpServer = createServer((req, res) => {
     collect();
     const m = process.memoryUsage();
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ rss: m.rss, heap: m.heapUsed, gc: natives.gc }));
+    res.end(JSON.stringify({ rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: natives.gc }));
     return;
   }
   res.writeHead(404);

@@ -47,6 +47,7 @@ func run() error {
 	md := flag.String("md", "BENCHMARKS.md", "markdown file whose results section is rewritten (empty: none)")
 	png := flag.String("png", "bench/ratios.png", "ratio chart to write (empty: none)")
 	label := flag.String("label", "", "free text shown above the table (e.g. why the machine was not quiet)")
+	profile := flag.Bool("profile", false, "save the Go server's pprof profiles (CPU per measurement; heap and goroutines for idle) in the results folder")
 	pin := flag.Bool("pin", true, "pin the server to CPU 0 and the load generator to CPU 1 (taskset)")
 	flag.Parse()
 
@@ -108,6 +109,12 @@ func run() error {
 	cfg.OutDir = *out
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("bench", "results", time.Now().Format("20060102-150405"))
+	}
+	if *profile {
+		cfg.ProfileDir = filepath.Join(cfg.OutDir, "profiles")
+		if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

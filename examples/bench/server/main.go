@@ -124,7 +124,10 @@ func run() error {
 type memReport struct {
 	RSS        int64 `json:"rss"`        // resident set size in bytes (VmRSS)
 	Heap       int64 `json:"heap"`       // live heap bytes after the collection
-	Goroutines int   `json:"goroutines"` // Go only
+	Goroutines int   `json:"goroutines"` // Go only, like the rest
+	Stacks     int64 `json:"stacks"`     // goroutine stack bytes in use
+	HeapInuse  int64 `json:"heapInuse"`  // heap spans in use (live objects plus fragmentation)
+	Sys        int64 `json:"sys"`        // memory obtained from the OS
 }
 
 // serveMem collects garbage, returns memory to the OS, then reports VmRSS.
@@ -139,7 +142,10 @@ func serveMem(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(memReport{RSS: rss, Heap: int64(ms.HeapAlloc), Goroutines: runtime.NumGoroutine()})
+	_ = json.NewEncoder(w).Encode(memReport{
+		RSS: rss, Heap: int64(ms.HeapAlloc), Goroutines: runtime.NumGoroutine(),
+		Stacks: int64(ms.StackInuse), HeapInuse: int64(ms.HeapInuse), Sys: int64(ms.Sys),
+	})
 }
 
 // vmRSS reads the resident set size from /proc/self/status.
