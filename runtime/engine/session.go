@@ -144,7 +144,8 @@ type Session struct {
 	usesWS      bool // current transport is WebSocket
 
 	queue  []engineio.Packet
-	queued int // bytes counted toward MaxQueuedBytes
+	spare  []engineio.Packet // an emptied queue array a busy writer hands back
+	queued int               // bytes counted toward MaxQueuedBytes
 
 	timer *time.Timer // heartbeat (or drain) timer
 	due   time.Time
@@ -247,6 +248,9 @@ func (s *Session) Close(reason string) {
 func (s *Session) pushLocked(ps ...engineio.Packet) {
 	for _, p := range ps {
 		s.queued += len(p.Data) + packetOverhead
+	}
+	if s.queue == nil {
+		s.queue, s.spare = s.spare, nil
 	}
 	s.queue = append(s.queue, ps...)
 }

@@ -329,9 +329,9 @@ func (s *Session) writeLoop(c *wsConn) {
 	var batch []engineio.Packet
 	for {
 		s.mu.Lock()
-		if len(batch) > 0 && s.queue == nil {
+		if cap(batch) > 0 && cap(batch) <= 1024 {
 			clear(batch)
-			s.queue = batch[:0] // reuse the array while busy
+			s.spare = batch[:0] // the next Send reuses the array while we are busy
 		}
 		batch = s.takeQueueLocked()
 		pong := c.pong
@@ -342,6 +342,7 @@ func (s *Session) writeLoop(c *wsConn) {
 		}
 		if len(batch) == 0 && pong == nil && !sendClose {
 			s.writing = false
+			s.spare = nil // idle sessions keep no buffers
 			s.mu.Unlock()
 			return
 		}
@@ -349,8 +350,8 @@ func (s *Session) writeLoop(c *wsConn) {
 		s.mu.Unlock()
 
 		deadline := time.Now().Add(s.srv.writeTimeout())
-		if sendClose {
-			deadline = time.Now().Add(closeGrace)
+		if sendClose && len(batch) == 0 {
+			deadline = time.Now().Add(closeGrace) // only the close frame left
 		}
 		c.conn.SetWriteDeadline(deadline)
 		err := c.writeFrames(bw, pong, batch, sendClose, code)
