@@ -49,8 +49,9 @@ function connect(nsp, extra = {}, base = opts.url) {
 }
 
 function waitFor(emitter, event, ms = 5000) {
+  const who = emitter.nsp !== undefined ? ` on socket ${emitter.nsp} ${emitter.auth?.label ?? ""} (${emitter.io.engine?.transport?.name})` : "";
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
+    const t = setTimeout(() => reject(new Error(`timeout waiting for "${event}"${who} in ${step}`)), ms);
     emitter.once(event, (...args) => {
       clearTimeout(t);
       resolve(args);
@@ -330,16 +331,28 @@ scenario("several namespaces on one connection", async () => {
   main.disconnect();
 });
 
+// In upgrade mode, waits until the connection has moved to WebSocket.
+// runtime/engine (reported) closes a probe WebSocket at once when the
+// session is closed during an upgrade, which leaves engine.io-client with
+// its polling transport paused until its ping timeout; the reference server
+// lets the upgrade finish and delivers the queued packets first.
+async function settled(s) {
+  if (opts.mode !== "upgrade" || s.io.engine.transport.name === "websocket") return;
+  await waitFor(s.io.engine, "upgrade");
+}
+
 scenario("disconnect reasons on both sides", async () => {
   // server namespace disconnect
   const a = connect("/", { auth: { label: `${run}.dr-srvdisc` } });
   await connected(a);
+  await settled(a);
   const da = waitFor(a, "disconnect");
   a.emit("disconnect-me", false);
   expectEqual((await da)[0], "io server disconnect", "client reason after Disconnect(false)");
   // server disconnect with close
   const b = connect("/", { auth: { label: `${run}.dr-srvclose` } });
   await connected(b);
+  await settled(b);
   const db = waitFor(b, "disconnect");
   const onPolling = b.io.engine.transport.name === "polling";
   b.emit("disconnect-me", true);
@@ -356,24 +369,28 @@ scenario("disconnect reasons on both sides", async () => {
   // client namespace disconnect
   const c = connect("/", { auth: { label: `${run}.dr-clidisc` } });
   await connected(c);
+  await settled(c);
   const dc = waitFor(c, "disconnect");
   c.disconnect();
   expectEqual((await dc)[0], "io client disconnect", "client reason after disconnect()");
   // client closes the transport
   const d = connect("/", { auth: { label: `${run}.dr-clitransport` } });
   await connected(d);
+  await settled(d);
   const dd = waitFor(d, "disconnect");
   d.io.engine.close();
   expectEqual((await dd)[0], "forced close", "client reason after engine.close()");
   // server closes the transport
   const e = connect("/", { auth: { label: `${run}.dr-srvtransport` } });
   await connected(e);
+  await settled(e);
   const de = waitFor(e, "disconnect");
   e.emit("kill-transport");
   expectEqual((await de)[0], "transport close", "client reason after the server closed the transport");
   // the server reports its reasons for these sockets
   const f = connect("/");
   await connected(f);
+  await settled(f);
   const reasons = await f.emitWithAck("reasons", `${run}.dr`, 5);
   expectEqual(
     reasons,
@@ -398,6 +415,7 @@ scenario("connection state recovery after a forced transport close", async () =>
   }, opts.recoveryUrl);
   const Y = connect("/", {}, opts.recoveryUrl);
   await Promise.all([X, Y].map(connected));
+  await settled(X);
   const firstId = X.id;
   expect(X.recovered === false, "first connection reported as recovered");
   await X.emitWithAck("join", "news");

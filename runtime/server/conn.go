@@ -361,26 +361,17 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 	}
 	c.mu.Unlock()
 
-	reply := &socketio.Packet{Type: socketio.Connect, Namespace: nsp.name, ID: socketio.NoID}
-	if err := c.srv.codec.SetData(reply, connectReply{SID: s.id, PID: s.pid}); err != nil {
-		c.srv.logger.Error("socket.io: encode connect reply", "nsp", nsp.name, "err", err)
-	}
-	c.write(reply)
+	// Reachable first (broadcasts from now on are held), then the CONNECT
+	// reply and the missed packets, then what was held: a client never
+	// misses a broadcast sent after it was told it is connected.
 	var rooms []string
 	if s.restored != nil {
-		for _, mp := range s.restored.MissedPackets {
-			cp := *mp
-			cp.Namespace = nsp.name
-			cp.ID = socketio.NoID
-			_ = s.send(&cp, false)
-		}
 		rooms = s.restored.Rooms
-		s.restored = nil
 	}
-
 	s.mu.Lock()
 	live := s.connected && !s.closing
 	if live {
+		s.holding = true
 		nsp.add(s)
 		all := append([]string{s.id}, rooms...)
 		nsp.adapter.AddAll(s.id, append(all, s.preRooms...)...)
@@ -391,6 +382,24 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 	if !live {
 		nsp.unreserve()
 	}
+
+	reply := &socketio.Packet{Type: socketio.Connect, Namespace: nsp.name, ID: socketio.NoID}
+	if err := c.srv.codec.SetData(reply, connectReply{SID: s.id, PID: s.pid}); err != nil {
+		c.srv.logger.Error("socket.io: encode connect reply", "nsp", nsp.name, "err", err)
+	}
+	c.write(reply)
+	if s.restored != nil {
+		for _, mp := range s.restored.MissedPackets {
+			cp := *mp
+			cp.Namespace = nsp.name
+			cp.ID = socketio.NoID
+			if pkts, err := c.srv.codec.Encode(&cp); err == nil {
+				_ = c.send(pkts, false)
+			}
+		}
+		s.restored = nil
+	}
+	s.release()
 	s.exec.resume()
 }
 

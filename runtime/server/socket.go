@@ -38,6 +38,8 @@ type Socket struct {
 	closing         bool
 	live            bool     // reachable through the adapter (rooms joined)
 	preRooms        []string // joined before connecting (in a middleware)
+	holding         bool     // connecting: writes wait in held
+	held            []engineio.Packet
 	data            any
 	acks            map[int64]adapter.AckFunc
 	events          map[string]EventHandler
@@ -235,11 +237,12 @@ func (s *Socket) Disconnect(close bool) {
 		s.conn.disconnectAll()
 		return
 	}
-	if !s.Connected() {
-		return
+	// Disconnect first, then tell the client: its reaction (closing the
+	// transport when this was its last namespace) must not overtake the
+	// reason.
+	if s.onClose(ReasonServerNamespaceDisconnect) {
+		s.conn.write(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name, ID: socketio.NoID})
 	}
-	s.conn.write(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name, ID: socketio.NoID})
-	s.onClose(ReasonServerNamespaceDisconnect)
 }
 
 // Emitter sends events to one socket with flags.
@@ -315,13 +318,39 @@ func (s *Socket) send(p *socketio.Packet, volatile bool) error {
 	if err != nil {
 		return fmt.Errorf("server: encode %s: %w", p.Type, err)
 	}
-	return s.conn.send(pkts, volatile)
+	return s.write(pkts, volatile)
 }
 
 // WriteEncoded queues packets encoded once for many sockets. It implements
 // adapter.Socket.
 func (s *Socket) WriteEncoded(pkts []engineio.Packet, flags adapter.BroadcastFlags) {
-	_ = s.conn.send(pkts, flags.Volatile)
+	_ = s.write(pkts, flags.Volatile)
+}
+
+// write queues packets on the connection, or holds them while the socket
+// is being connected (it is reachable before its CONNECT reply and missed
+// packets are out, which must go first).
+func (s *Socket) write(pkts []engineio.Packet, volatile bool) error {
+	s.mu.Lock()
+	if s.holding {
+		if !volatile {
+			s.held = append(s.held, pkts...)
+		}
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	return s.conn.send(pkts, volatile)
+}
+
+// release sends what write held, in order, and stops holding.
+func (s *Socket) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.held) > 0 {
+		_ = s.conn.send(s.held, false)
+	}
+	s.held, s.holding = nil, false
 }
 
 // ExpectAck registers fn for the client's ACK with that id. It implements
@@ -408,12 +437,13 @@ func (s *Socket) onAck(p *socketio.Packet) {
 // onClose disconnects the socket with reason, once: it stops taking
 // events, persists the session for recovery when the reason allows, fails
 // pending acks, and queues the disconnecting and disconnect handlers (after
-// the event being handled, if any), which leave the rooms in between.
-func (s *Socket) onClose(reason string) {
+// the event being handled, if any), which leave the rooms in between. It
+// reports whether this call disconnected the socket.
+func (s *Socket) onClose(reason string) bool {
 	s.mu.Lock()
 	if !s.connected || s.closing {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.closing = true
 	acks := s.acks
@@ -432,6 +462,7 @@ func (s *Socket) onClose(reason string) {
 		fn(nil, ErrDisconnected)
 	}
 	s.exec.push(func() { s.finishClose(reason) }, 0)
+	return true
 }
 
 // finishClose runs on the socket's sequence after onClose.
