@@ -12,19 +12,22 @@ import (
 )
 
 var (
-	white  = color.RGBA{255, 255, 255, 255}
-	black  = color.RGBA{20, 20, 20, 255}
-	grey   = color.RGBA{200, 200, 200, 255}
-	green  = color.RGBA{46, 139, 87, 255}
-	red    = color.RGBA{200, 60, 50, 255}
-	orange = color.RGBA{230, 150, 30, 255}
-	blue   = color.RGBA{40, 90, 200, 255}
+	white   = color.RGBA{255, 255, 255, 255}
+	black   = color.RGBA{20, 20, 20, 255}
+	grey    = color.RGBA{200, 200, 200, 255}
+	green   = color.RGBA{46, 139, 87, 255}
+	red     = color.RGBA{200, 60, 50, 255}
+	orange  = color.RGBA{230, 150, 30, 255}
+	blue    = color.RGBA{40, 90, 200, 255}
+	cpuGrey = color.RGBA{110, 110, 110, 255}
 )
 
 // Chart draws one horizontal bar per summary row: the sio advantage over
 // Node on a log scale centred on 1× (bars to the right: sio better; to the
 // left: sio behind), with the goal marked by a blue tick. Green bars meet
 // the goal, orange ones beat Node without meeting it, red ones are behind.
+// A thin grey bar under each shows the server CPU time per operation
+// advantage (Node/sio), which other load on the machine disturbs less.
 func Chart(sum *runner.Summary) *image.RGBA {
 	const (
 		scale   = 2
@@ -76,12 +79,16 @@ func Chart(sum *runner.Summary) *image.RGBA {
 			c = orange
 		}
 		x0, x1 := min(one, x), max(one, x)
-		fillRect(img, x0, y+3, max(x1-x0, 2), rowH-6, c)
+		fillRect(img, x0, y+3, max(x1-x0, 2), rowH-12, c)
+		if r.CPUAdvantage > 0 { // thin grey bar: CPU per operation
+			cx := xOf(r.CPUAdvantage)
+			fillRect(img, min(one, cx), y+rowH-8, max(max(one, cx)-min(one, cx), 2), 4, cpuGrey)
+		}
 		g := xOf(r.Scenario.Goal)
 		fillRect(img, g-1, y+1, 3, rowH-2, blue)
 		drawText(img, left+plotW+8, y+3, fmt.Sprintf("%.2fx", r.Advantage), scale, black)
 	}
-	drawText(img, 8, h-glyphH*scale-4, "green: meets goal  orange: ahead, short of goal  red: behind Node", scale, black)
+	drawText(img, 8, h-glyphH*scale-4, "green: meets goal  orange: ahead, short of goal  red: behind  grey: CPU/op", scale, black)
 	return img
 }
 

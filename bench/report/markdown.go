@@ -33,7 +33,7 @@ func Markdown(sum *runner.Summary, label string) string {
 	fmt.Fprintf(&b, "Measured %s on %d × %s (%s); %d repetition(s), servers alternating; run took %.0f s.\n",
 		m.Started.UTC().Format("2006-01-02 15:04 UTC"), m.CPUs, orUnknown(m.CPUModel), pin, m.Repetitions, m.WallSeconds)
 	fmt.Fprintf(&b, "Load average (1/5/15 min) before: %s; after: %s. %s\n\n", trimLoad(m.LoadBefore), trimLoad(m.LoadAfter), quietness(m.LoadBefore))
-	b.WriteString("| Scenario | Parser | Metric | sio median (min–max) | Node median (min–max) | sio/Node | sio advantage (goal) | p50 / p99 ms sio | p50 / p99 ms Node | server CPU µs/op sio / Node |\n")
+	b.WriteString("| Scenario | Parser | Metric | sio median (min–max) | Node median (min–max) | sio/Node | sio advantage (goal) | p50 / p99 ms sio | p50 / p99 ms Node | server CPU µs/op sio / Node (sio advantage) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	var behind, short, notes []string
 	for _, r := range sum.Rows {
@@ -62,6 +62,9 @@ func Markdown(sum *runner.Summary, label string) string {
 		cpu := "–"
 		if r.Go.N > 0 || r.Node.N > 0 {
 			cpu = fmt.Sprintf("%.1f / %.1f", r.Go.CPUPerOp, r.Node.CPUPerOp)
+			if r.CPUAdvantage > 0 {
+				cpu += fmt.Sprintf(" (%.2f×)", r.CPUAdvantage)
+			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			sc.Name, r.Parser, sc.Metric, cell(r.Go, sc), cell(r.Node, sc), ratio, adv, lat(r.Go), lat(r.Node), cpu)
@@ -75,7 +78,8 @@ func Markdown(sum *runner.Summary, label string) string {
 		}
 	}
 	b.WriteString("\nsio advantage = sio/Node for throughput, Node/sio for memory: above 1 means sio is better. ")
-	b.WriteString("CPU µs/op is the server's user+system time (from /proc/<pid>/stat) divided by the operations of the window (idle: per connection set up).\n")
+	b.WriteString("CPU µs/op is the server's user+system time (from /proc/<pid>/stat) divided by the operations of the window (idle: per connection set up); ")
+	b.WriteString("its advantage column (Node/sio) depends far less on other load on the machine than the throughput figures do.\n")
 	if len(behind) > 0 {
 		fmt.Fprintf(&b, "\n**Where sio is behind Node:** %s.\n", strings.Join(behind, "; "))
 	} else if len(sum.Rows) > 0 {

@@ -105,7 +105,7 @@ func TestFontCoversLabels(t *testing.T) {
 		}
 	}
 	for _, sc := range runner.FullScenarios() {
-		for _, r := range strings.ToUpper(sc.Name + " json msgpack 0.25x 1/8x >1 = (log scale, goal): green orange red") {
+		for _, r := range strings.ToUpper(sc.Name + " json msgpack 0.25x 1/8x >1 = (log scale; goal): green orange red") {
 			if _, ok := glyphs[r]; !ok {
 				t.Errorf("no glyph for %q", r)
 			}

@@ -153,6 +153,10 @@ type Row struct {
 	Node      Agg      `json:"node"`
 	Ratio     float64  `json:"ratio"`     // Go value / Node value (0 when unknown)
 	Advantage float64  `json:"advantage"` // how many times better sio is (throughput ratio, or Node/Go memory)
+	// CPUAdvantage is Node's server CPU time per operation over sio's:
+	// how many times less CPU sio spends per operation. It depends much
+	// less on the machine's load than throughput does.
+	CPUAdvantage float64 `json:"cpuAdvantage"`
 }
 
 // Agg is the median and spread of one server's runs.
@@ -323,6 +327,9 @@ func Aggregate(scs []Scenario, parsers []string, runs []Run) []Row {
 				if sc.LowerIsBetter && row.Go.Median > 0 {
 					row.Advantage = row.Node.Median / row.Go.Median
 				}
+			}
+			if row.Go.CPUPerOp > 0 && row.Node.CPUPerOp > 0 {
+				row.CPUAdvantage = row.Node.CPUPerOp / row.Go.CPUPerOp
 			}
 			rows = append(rows, row)
 		}

@@ -48,9 +48,17 @@ func run() error {
 	png := flag.String("png", "bench/ratios.png", "ratio chart to write (empty: none)")
 	label := flag.String("label", "", "free text shown above the table (e.g. why the machine was not quiet)")
 	profile := flag.Bool("profile", false, "save the Go server's pprof profiles (CPU per measurement; heap and goroutines for idle) in the results folder")
+	goServer := flag.String("go-server", "", "use this Go bench server binary instead of building examples/bench/server (e.g. to compare a patched runtime)")
 	pin := flag.Bool("pin", true, "pin the server to CPU 0 and the load generator to CPU 1 (taskset)")
 	flag.Parse()
 
+	if *goServer != "" {
+		abs, err := filepath.Abs(*goServer) // before moving to the repository root
+		if err != nil {
+			return err
+		}
+		*goServer = abs
+	}
 	root, err := runner.FindRoot()
 	if err != nil {
 		return err
@@ -123,10 +131,12 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(bin)
-	fmt.Println("building the Go bench server...")
-	cfg.Paths = runner.Paths{Root: root}
-	if cfg.Paths.GoServer, err = runner.BuildGoServer(ctx, root, bin); err != nil {
-		return err
+	cfg.Paths = runner.Paths{Root: root, GoServer: *goServer}
+	if cfg.Paths.GoServer == "" {
+		fmt.Println("building the Go bench server...")
+		if cfg.Paths.GoServer, err = runner.BuildGoServer(ctx, root, bin); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("load %s; pinned: %v; nofile %d; results in %s\n", loadavg(), serverCPU >= 0, nofile, cfg.OutDir)
 	sum, err := runner.Execute(ctx, cfg)
