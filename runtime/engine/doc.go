@@ -31,7 +31,11 @@
 // client only ever delays itself. The queue is bounded (Options.MaxQueuedBytes):
 // a session whose client does not keep up is closed with ReasonTransportError
 // and ErrQueueFull rather than silently dropping packets, which would break
-// the in-order, exactly-once guarantee the layers above rely on.
+// the in-order, exactly-once guarantee the layers above rely on. The one
+// exception is asked for explicitly: SendVolatile (Socket.IO's volatile
+// emits) drops its packets instead of queueing them when the transport
+// cannot take them right now (no poll pending, or a WebSocket writer with a
+// backlog), and never closes the session.
 //
 // Incoming message packets are handed to the session's Handler one at a
 // time, in arrival order; Handler.OnClose is called once, after the last

@@ -235,6 +235,65 @@ func (s *Session) Send(ps ...engineio.Packet) error {
 	return nil
 }
 
+// volatileBacklog is how many bytes may already wait in a session's queue
+// for SendVolatile to still count the transport as writable: a WebSocket
+// writer that keeps up takes the queue as fast as it fills, one that is
+// stuck on a slow client lets it grow past this.
+const volatileBacklog = 16 << 10
+
+// SendVolatile queues packets only if the transport can take them right
+// now, and reports whether it did; otherwise it drops them. It never closes
+// the session and never returns an error. This is the reference server's
+// volatile emit, which discards a packet when
+// !socket.conn.transport.writable:
+//
+//   - WebSocket: the packets are queued when the writer keeps up, that is
+//     when less than 16 KiB already waits in the queue (the writer
+//     takes everything queued at once, so a backlog means it is stuck on a
+//     slow client).
+//   - Long-polling: the packets are queued only while a GET is pending (it
+//     takes them at once), again with less than 16 KiB already waiting;
+//     between two polls they are dropped, as the reference drops them
+//     until the client's next GET arrives.
+//
+// Either way the packets are dropped if they would exceed MaxQueuedBytes,
+// or once the session is closed. Volatile packets that are queued are
+// delivered like any other, in order with them.
+func (s *Session) SendVolatile(ps ...engineio.Packet) bool {
+	n := 0
+	for _, p := range ps {
+		n += len(p.Data) + packetOverhead
+	}
+	s.mu.Lock()
+	if s.state != stateOpen || !s.writableLocked() {
+		s.mu.Unlock()
+		return false
+	}
+	if max := s.srv.opts.MaxQueuedBytes; max > 0 && s.queued+n > max {
+		s.mu.Unlock()
+		return false
+	}
+	s.pushLocked(ps...)
+	startWriter := s.kickLocked()
+	s.mu.Unlock()
+	if startWriter != nil {
+		s.srv.goTracked(startWriter)
+	}
+	return true
+}
+
+// writableLocked reports whether the transport takes packets right now
+// (see SendVolatile).
+func (s *Session) writableLocked() bool {
+	if s.queued >= volatileBacklog {
+		return false
+	}
+	if s.usesWS {
+		return s.ws != nil
+	}
+	return s.pollWaiting
+}
+
 // Close closes the session with the given reason (ReasonForcedClose unless
 // you have a better one); Handler.OnClose receives it. Packets already
 // queued are still delivered before the transport closes: a polling client

@@ -203,6 +203,8 @@ type volatileSender interface {
 	SendVolatile(ps ...engineio.Packet) bool
 }
 
+var _ volatileSender = (*engine.Session)(nil)
+
 // send queues encoded packets. Volatile packets are dropped when the
 // transport cannot take them now, if the engine can tell; otherwise they
 // are sent like the others.
