@@ -134,16 +134,23 @@ func trimLoad(s string) string {
 
 // quietness says whether the machine was quiet enough for the numbers to
 // mean much: with 2 cores, anything else running steals from the pinned
-// server or load generator.
-func quietness(load string) string {
-	var one float64
-	if _, err := fmt.Sscanf(load, "%g", &one); err != nil {
+// server or load generator. It judges by the 1-minute load before the run
+// (the load at the end includes the benchmark's own two busy processes).
+func quietness(loads ...string) string {
+	one := -1.0
+	for _, l := range loads {
+		var v float64
+		if _, err := fmt.Sscanf(l, "%g", &v); err == nil {
+			one = max(one, v)
+		}
+	}
+	switch {
+	case one < 0:
 		return ""
+	case one >= 1.5:
+		return fmt.Sprintf("**The machine was busy (1-minute load %.1f ≥ 1.5 before the run): other work shared the cores, so these figures are noisy and only indicative.**", one)
 	}
-	if one >= 1.5 {
-		return fmt.Sprintf("**The machine was busy (load %.1f ≥ 1.5): other work shared the cores, so these figures are noisy and only indicative.**", one)
-	}
-	return "The machine was quiet."
+	return "The machine was quiet (1-minute load below 1.5 before the run; the load after it includes the benchmark itself)."
 }
 
 // UpdateFile replaces the part of path between BeginMarker and EndMarker

@@ -38,7 +38,7 @@ func sample() *runner.Summary {
 func TestMarkdown(t *testing.T) {
 	md := Markdown(sample(), "test label")
 	for _, want := range []string{
-		"> test label", "2 × Test CPU", "server pinned to CPU 0", "The machine was quiet.",
+		"> test label", "2 × Test CPU", "server pinned to CPU 0", "The machine was quiet",
 		"| idle-10k | json | KB/conn |", "| poll-50 | json | round trips/s | 500 (500–500) |",
 		"behind**", "**Where sio is behind Node:** idle-10k json (0.80× of Node); poll-50 json (0.09× of Node)", "ack-1 json, Node: boom",
 	} {
