@@ -26,6 +26,7 @@ type wsConn struct {
 	rhdr [ws.MaxHeaderSize]byte // read header scratch (reader only)
 	skip int64                  // unread payload of a refused frame (reader only)
 	whdr [ws.MaxHeaderSize]byte // write header scratch (writer only)
+	wdl  time.Time              // write deadline the writer last set (writer only)
 
 	// Guarded by the session's mu.
 	pong      []byte        // payload of a ping frame to answer
@@ -349,11 +350,17 @@ func (s *Session) writeLoop(c *wsConn) {
 		code := c.closeCode
 		s.mu.Unlock()
 
-		deadline := time.Now().Add(s.srv.writeTimeout())
-		if sendClose && len(batch) == 0 {
-			deadline = time.Now().Add(closeGrace) // only the close frame left
+		if now := time.Now(); sendClose && len(batch) == 0 {
+			c.wdl = now.Add(closeGrace) // only the close frame left
+			c.conn.SetWriteDeadline(c.wdl)
+		} else if c.wdl.Sub(now) < s.srv.writeTimeout()/2 {
+			// Refresh the deadline only once half of it has passed: setting
+			// it updates a runtime timer, which costs about as much as the
+			// rest of a small write (see BENCHMARKS.md). A write still gets
+			// between half and all of writeTimeout.
+			c.wdl = now.Add(s.srv.writeTimeout())
+			c.conn.SetWriteDeadline(c.wdl)
 		}
-		c.conn.SetWriteDeadline(deadline)
 		err := c.writeFrames(bw, pong, batch, sendClose, code)
 		if sendClose || err != nil {
 			s.mu.Lock()
