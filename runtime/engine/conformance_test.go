@@ -107,11 +107,21 @@ func TestPollingDuplicatePollClosesSession(t *testing.T) {
 	}
 }
 
-// waitPending gives a GET just sent time to be registered by the server.
-// Protocol-wise the duplicate is the second GET arriving while the first
-// is pending; the suite uses a 5 ms sleep.
+// waitPending waits until the server has registered a GET of session sid
+// that is still pending (the suite sleeps 5 ms instead, which a loaded
+// machine can overrun).
 func waitPending(t testing.TB, ts *testServer, sid string) {
-	time.Sleep(20 * time.Millisecond)
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if s := ts.Session(sid); s != nil && s.PollPending() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no poll pending after 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func TestPollingCancelledPollClosesSession(t *testing.T) {
@@ -127,7 +137,7 @@ func TestPollingCancelledPollClosesSession(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(5 * time.Millisecond)
+	waitPending(t, ts, sid)
 	cancel()
 	<-done
 	if code, _ := do(t, "GET", ts.pollURL(sid), ""); code != 400 {

@@ -268,8 +268,12 @@ func TestSessionCloseDeliversQueuedPackets(t *testing.T) {
 		if err := s.Send(engineio.TextPacket(engineio.Message, "late")); !errors.Is(err, engine.ErrClosed) {
 			t.Fatalf("Send after Close: %v", err)
 		}
-		if code, body := do(t, "GET", ts.pollURL(sid), ""); code != 200 || body != "4bye\x1e1" {
-			t.Fatalf("last poll: %d %q", code, body)
+		// The queue first, the close packet in a poll of its own.
+		if code, body := do(t, "GET", ts.pollURL(sid), ""); code != 200 || body != "4bye" {
+			t.Fatalf("poll after Close: %d %q, want the queued packet alone", code, body)
+		}
+		if code, body := do(t, "GET", ts.pollURL(sid), ""); code != 200 || body != "1" {
+			t.Fatalf("last poll: %d %q, want the close packet", code, body)
 		}
 		if code, _ := do(t, "GET", ts.pollURL(sid), ""); code != 400 {
 			t.Fatalf("poll after close: %d", code)
@@ -305,10 +309,106 @@ func TestPollingCloseWithPendingPoll(t *testing.T) {
 		_, body := do(t, "GET", ts.pollURL(sid), "")
 		res <- body
 	}()
-	time.Sleep(20 * time.Millisecond)
+	waitPending(t, ts, sid)
 	s.Close(engine.ReasonForcedClose)
 	if body := <-res; body != "1" {
 		t.Fatalf("pending poll got %q, want close packet", body)
+	}
+}
+
+// TestPollingCloseOrder checks that Session.Close over polling delivers the
+// queued packets in one poll and the close packet in the next one, as the
+// reference does (engine.io-client acts on a close packet at once, before
+// the layer above has seen the messages of the same response).
+func TestPollingCloseOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pending bool   // a GET is waiting when Close is called
+		queued  string // sent just before Close
+		then    string // after the queue: "poll" (gets "1"), "post1" (client closes), "nothing"
+	}{
+		{"queued, no poll pending", false, "bye", "poll"},
+		{"queued, poll pending", true, "bye", "poll"},
+		{"nothing queued, no poll pending", false, "", "poll"},
+		{"nothing queued, poll pending", true, "", "poll"},
+		{"queued, client closes instead of polling", false, "bye", "post1"},
+		{"queued, client never polls again", true, "bye", "nothing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newCloseRecorder()
+			sessions := make(chan *engine.Session, 1)
+			ts := newTestServer(t, engine.Options{
+				PingInterval: 10 * time.Second,
+				PingTimeout:  300 * time.Millisecond, // bounds the wait for the last poll
+				OnSession: func(s *engine.Session) {
+					s.SetHandler(rec)
+					sessions <- s
+				},
+			})
+			sid := ts.openPolling(t)
+			s := <-sessions
+			var first chan string
+			if tc.pending {
+				first = make(chan string, 1)
+				go func() {
+					code, body := do(t, "GET", ts.pollURL(sid), "")
+					first <- fmt.Sprint(code, " ", body)
+				}()
+				waitPending(t, ts, sid)
+			}
+			if tc.queued != "" {
+				if err := s.Send(engineio.TextPacket(engineio.Message, tc.queued)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close(engine.ReasonForcedClose)
+			poll := func() string {
+				code, body := do(t, "GET", ts.pollURL(sid), "")
+				return fmt.Sprint(code, " ", body)
+			}
+			if tc.queued != "" {
+				got := ""
+				if tc.pending {
+					got = <-first
+				} else {
+					got = poll()
+				}
+				if got != "200 4"+tc.queued {
+					t.Fatalf("first poll after Close: %q, want the queued packet alone", got)
+				}
+			}
+			switch tc.then {
+			case "poll":
+				got := ""
+				if tc.pending && tc.queued == "" {
+					got = <-first
+				} else {
+					got = poll()
+				}
+				if got != "200 1" {
+					t.Fatalf("last poll: %q, want the close packet", got)
+				}
+			case "post1":
+				if code, body := do(t, "POST", ts.pollURL(sid), "1"); code != 200 || body != "ok" {
+					t.Fatalf("POST 1: %d %q", code, body)
+				}
+			case "nothing":
+				deadline := time.Now().Add(5 * time.Second)
+				for ts.Session(sid) != nil { // gone after PingTimeout
+					if time.Now().After(deadline) {
+						t.Fatal("session still there 5 s after Close")
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			if code, _ := do(t, "GET", ts.pollURL(sid), ""); code != 400 {
+				t.Fatalf("poll after the close: status %d", code)
+			}
+			rec.wait(t, 5*time.Second)
+			if rec.reason != engine.ReasonForcedClose || rec.calls.Load() != 1 {
+				t.Fatalf("OnClose %q x%d", rec.reason, rec.calls.Load())
+			}
+		})
 	}
 }
 

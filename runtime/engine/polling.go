@@ -77,13 +77,24 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	batch := s.takeQueueLocked()
 	final := -1
-	if s.state != stateOpen {
+	draining := s.state == stateDraining
+	switch {
+	case s.state == stateOpen:
+		if len(batch) == 0 {
+			final = int(engineio.Noop) // released for an upgrade
+		}
+	case draining && len(batch) > 0:
+		// Closed with packets still queued: they go now, the close packet
+		// in the next poll (see Session.Close), which the client sends as
+		// soon as it has this response.
+		draining = false
+		wait := s.srv.opts.PingTimeout
+		s.due = time.Now().Add(wait)
+		s.timer.Reset(wait)
+	default:
 		final = int(s.pollFinal)
-	} else if len(batch) == 0 {
-		final = int(engineio.Noop) // released for an upgrade
 	}
 	s.pollNoop = false
-	draining := s.state == stateDraining
 	if draining {
 		s.state = stateClosed
 		s.timer.Stop()

@@ -296,9 +296,12 @@ func (s *Session) writableLocked() bool {
 
 // Close closes the session with the given reason (ReasonForcedClose unless
 // you have a better one); Handler.OnClose receives it. Packets already
-// queued are still delivered before the transport closes: a polling client
-// gets them, followed by a close packet, on its next GET; a WebSocket
-// client gets them followed by a close frame. Close does not wait.
+// queued are still delivered before the transport closes: a WebSocket
+// client gets them followed by a close frame; a polling client gets them
+// in one poll and the close packet in the next one, as the reference server
+// does (a client handles a close packet at once, but hands the messages
+// before it to the layer above asynchronously: in the same response, the
+// close would overtake them). Close does not wait.
 func (s *Session) Close(reason string) {
 	s.terminate(reason, nil, closeDrain)
 }
@@ -400,16 +403,12 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 		if mode == closeClient {
 			s.pollFinal = engineio.Noop
 		}
-		if s.pollWaiting {
-			select {
-			case s.pollWake <- struct{}{}:
-			default:
-			}
-		} else if mode == closeDrain || mode == closeClient {
-			// Wait for the next poll to hand over the queue and "1". A
-			// client that closed may have a poll on its way, racing its
-			// POST: that poll gets the noop it would have got had it
-			// arrived first, for a short while.
+		if (mode == closeDrain || mode == closeClient) && (!s.pollWaiting || len(s.queue) > 0) {
+			// Wait for the polls that hand over the queue and then, in a
+			// response of its own, "1" (see servePoll). A client that
+			// closed may have a poll on its way, racing its POST: that
+			// poll gets the noop it would have got had it arrived first,
+			// for a short while.
 			wait := s.srv.opts.PingTimeout
 			if mode == closeClient {
 				wait = clientCloseLinger
@@ -419,6 +418,12 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 			s.phase = hbDrain
 			s.due = time.Now().Add(wait)
 			s.timer.Reset(wait)
+		}
+		if s.pollWaiting {
+			select {
+			case s.pollWake <- struct{}{}:
+			default:
+			}
 		}
 	} else if s.ws != nil {
 		if mode != closeDrain && mode != closeDiscard {
@@ -582,7 +587,14 @@ func (s *Session) receive(p engineio.Packet) bool {
 		s.terminate(ReasonTransportError, errors.New("engine: invalid heartbeat direction (ping from client)"), closeNow)
 		return false
 	case engineio.Close:
-		s.terminate(ReasonTransportClose, nil, closeClient)
+		s.mu.Lock()
+		draining := s.state == stateDraining
+		s.mu.Unlock()
+		if draining { // closed by the server, still delivering: the client is gone
+			s.endDrain()
+		} else {
+			s.terminate(ReasonTransportClose, nil, closeClient)
+		}
 		return false
 	default:
 		// open, upgrade and noop from a client are ignored, as the reference does

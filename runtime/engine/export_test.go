@@ -1,0 +1,9 @@
+package engine
+
+// PollPending reports whether a GET of the session is waiting for packets,
+// so that tests can order their requests without sleeping.
+func (s *Session) PollPending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pollWaiting
+}
