@@ -331,56 +331,40 @@ scenario("several namespaces on one connection", async () => {
   main.disconnect();
 });
 
-// In upgrade mode, waits until the connection has moved to WebSocket.
-// runtime/engine (reported) closes a probe WebSocket at once when the
-// session is closed during an upgrade, which leaves engine.io-client with
-// its polling transport paused until its ping timeout; the reference server
-// lets the upgrade finish and delivers the queued packets first.
-async function settled(s) {
-  if (opts.mode !== "upgrade" || s.io.engine.transport.name === "websocket") return;
-  await waitFor(s.io.engine, "upgrade");
-}
-
 scenario("disconnect reasons on both sides", async () => {
   // server namespace disconnect
   const a = connect("/", { auth: { label: `${run}.dr-srvdisc` } });
   await connected(a);
-  await settled(a);
   const da = waitFor(a, "disconnect");
   a.emit("disconnect-me", false);
   expectEqual((await da)[0], "io server disconnect", "client reason after Disconnect(false)");
   // server disconnect with close
   const b = connect("/", { auth: { label: `${run}.dr-srvclose` } });
   await connected(b);
-  await settled(b);
   const db = waitFor(b, "disconnect");
   b.emit("disconnect-me", true);
   expectEqual((await db)[0], "io server disconnect", "client reason after Disconnect(true)");
   // client namespace disconnect
   const c = connect("/", { auth: { label: `${run}.dr-clidisc` } });
   await connected(c);
-  await settled(c);
   const dc = waitFor(c, "disconnect");
   c.disconnect();
   expectEqual((await dc)[0], "io client disconnect", "client reason after disconnect()");
   // client closes the transport
   const d = connect("/", { auth: { label: `${run}.dr-clitransport` } });
   await connected(d);
-  await settled(d);
   const dd = waitFor(d, "disconnect");
   d.io.engine.close();
   expectEqual((await dd)[0], "forced close", "client reason after engine.close()");
   // server closes the transport
   const e = connect("/", { auth: { label: `${run}.dr-srvtransport` } });
   await connected(e);
-  await settled(e);
   const de = waitFor(e, "disconnect");
   e.emit("kill-transport");
   expectEqual((await de)[0], "transport close", "client reason after the server closed the transport");
   // the server reports its reasons for these sockets
   const f = connect("/");
   await connected(f);
-  await settled(f);
   const reasons = await f.emitWithAck("reasons", `${run}.dr`, 5);
   expectEqual(
     reasons,
@@ -396,6 +380,43 @@ scenario("disconnect reasons on both sides", async () => {
   f.disconnect();
 });
 
+// The server closes while the client upgrades, at the worst moment: the
+// probe has been answered and the client is pausing polling, so that it
+// listens only to the probe WebSocket (the Go side's upgradeHooks, asked
+// for with the upgradeHook query parameter). The client must see the
+// disconnect at once, with the reason the server gave, not at its ping
+// timeout. Only the upgrade mode has an upgrade.
+scenario("server closes in the middle of an upgrade", async () => {
+  if (opts.mode !== "upgrade") return;
+  for (const [action, want] of [
+    ["disc", "io server disconnect"],
+    ["close", "transport close"],
+  ]) {
+    const s = connect("/", { auth: { label: `${run}.up-${action}` }, query: { upgradeHook: "1" } });
+    const opened = waitFor(s.io, "open").then(() => Date.now());
+    const upgrading = new Promise((resolve) => s.io.engine.once("upgrading", () => resolve(true)));
+    const d = waitFor(s, "disconnect", 10000);
+    await connected(s);
+    const [reason] = await d;
+    const took = Date.now() - (await opened);
+    expectEqual(reason, want, `client reason after the server's ${action} during the upgrade`);
+    expect(took < 1000, `disconnect seen ${took} ms after the connection opened, want < 1000 ms`);
+    expect(await Promise.race([upgrading, Promise.resolve(false)]), "the probe was never answered");
+  }
+  const f = connect("/");
+  await connected(f);
+  const reasons = await f.emitWithAck("reasons", `${run}.up`, 2);
+  expectEqual(
+    reasons,
+    {
+      [`${run}.up-disc`]: [`disconnecting:server namespace disconnect`, `disconnect:server namespace disconnect`],
+      [`${run}.up-close`]: [`disconnecting:forced close`, `disconnect:forced close`],
+    },
+    "server-side reasons",
+  );
+  f.disconnect();
+});
+
 scenario("connection state recovery after a forced transport close", async () => {
   const X = connect("/", {
     reconnection: true,
@@ -405,7 +426,6 @@ scenario("connection state recovery after a forced transport close", async () =>
   }, opts.recoveryUrl);
   const Y = connect("/", {}, opts.recoveryUrl);
   await Promise.all([X, Y].map(connected));
-  await settled(X);
   const firstId = X.id;
   expect(X.recovered === false, "first connection reported as recovered");
   await X.emitWithAck("join", "news");

@@ -96,8 +96,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.pollNoop = false
 	if draining {
-		s.state = stateClosed
-		s.timer.Stop()
+		s.finishDrainLocked()
 	}
 	s.mu.Unlock()
 	if draining {

@@ -301,7 +301,11 @@ func (s *Session) writableLocked() bool {
 // in one poll and the close packet in the next one, as the reference server
 // does (a client handles a close packet at once, but hands the messages
 // before it to the layer above asynchronously: in the same response, the
-// close would overtake them). Close does not wait.
+// close would overtake them). A session closed while its client upgrades
+// to WebSocket lets the upgrade finish (bounded by UpgradeTimeout) when the
+// client has paused polling for it, and tells it there, as the reference
+// does: the packets polling did not take, then a close frame. Close does
+// not wait.
 func (s *Session) Close(reason string) {
 	s.terminate(reason, nil, closeDrain)
 }
@@ -393,8 +397,14 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 		clear(s.queue) // drop references to shared broadcast data
 		s.queue, s.queued = nil, 0
 	}
-	if p := s.probe; p != nil {
-		p.conn.SetReadDeadline(aLongTimeAgo) // the probe reader closes it
+	// An upgrade in progress is let finish when the application closes:
+	// a client that has had its probe answered pauses polling and waits
+	// for nothing but the probe, so only the WebSocket can tell it about
+	// the close (probeLoop then delivers the queue and a close frame, as
+	// the reference does). Otherwise the probe is ended now.
+	keepProbe := s.probe != nil && mode == closeDrain && !s.usesWS
+	if s.probe != nil && !keepProbe {
+		s.killProbeLocked()
 	}
 	keep := false
 	var startWriter func()
@@ -403,7 +413,7 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 		if mode == closeClient {
 			s.pollFinal = engineio.Noop
 		}
-		if (mode == closeDrain || mode == closeClient) && (!s.pollWaiting || len(s.queue) > 0) {
+		if (mode == closeDrain || mode == closeClient) && (!s.pollWaiting || len(s.queue) > 0 || keepProbe) {
 			// Wait for the polls that hand over the queue and then, in a
 			// response of its own, "1" (see servePoll). A client that
 			// closed may have a poll on its way, racing its POST: that
@@ -454,13 +464,28 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 	}
 }
 
+// killProbeLocked ends the probe WebSocket, if any: its reader fails and
+// closes it.
+func (s *Session) killProbeLocked() {
+	if p := s.probe; p != nil {
+		p.conn.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// finishDrainLocked ends the draining state: the session is closed for
+// good (the caller then forgets it) and a probe still running is ended.
+func (s *Session) finishDrainLocked() {
+	s.state = stateClosed
+	s.timer.Stop()
+	s.killProbeLocked()
+}
+
 // endDrain stops waiting for a last poll: the session is gone.
 func (s *Session) endDrain() {
 	s.mu.Lock()
 	draining := s.state == stateDraining
 	if draining {
-		s.state = stateClosed
-		s.timer.Stop()
+		s.finishDrainLocked()
 		if s.pollWaiting {
 			select {
 			case s.pollWake <- struct{}{}:
@@ -508,7 +533,7 @@ func (s *Session) onTimer() {
 	}
 	switch {
 	case s.state == stateDraining && s.phase == hbDrain:
-		s.state = stateClosed
+		s.finishDrainLocked()
 		s.mu.Unlock()
 		s.srv.forget(s)
 		return

@@ -186,7 +186,7 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 				return fail(0)
 			}
 			s.mu.Lock()
-			if s.probe != c || s.state != stateOpen {
+			if s.probe != c || s.state == stateClosed {
 				s.mu.Unlock()
 				return fail(0)
 			}
@@ -201,7 +201,7 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 			s.mu.Unlock()
 		case p.Type == engineio.Upgrade:
 			s.mu.Lock()
-			if s.probe != c || s.state != stateOpen {
+			if s.probe != c || s.state == stateClosed {
 				s.mu.Unlock()
 				return fail(0)
 			}
@@ -216,8 +216,19 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 				default:
 				}
 			}
+			// Closed by the application during the upgrade (see end): the
+			// WebSocket delivers what polling did not, then a close frame.
+			closed := s.state == stateDraining
+			if closed {
+				s.state = stateClosed
+				s.timer.Stop()
+				c.closing = true
+			}
 			start := s.kickLocked() // flush what polling did not take
 			s.mu.Unlock()
+			if closed {
+				s.srv.forget(s)
+			}
 			if start != nil {
 				s.srv.goTracked(start)
 			}

@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -82,14 +85,161 @@ type typedIn struct {
 	Inner typedInner `json:"inner"`
 }
 
+// upgradeHooks runs a server-side action in the middle of a client's
+// upgrade, at the worst moment for it: the probe has been answered
+// ("3probe") and the client is about to pause polling, after which it
+// listens only to the probe WebSocket. The action runs when the poll that
+// the probe released is answered with its noop, or right after "3probe"
+// when no poll is pending, or when the pending poll ends with something
+// else. Clients ask for it with the query parameter upgradeHook (sent on
+// every Engine.IO request); the action is registered for their Engine.IO
+// sid by the connection handler.
+type upgradeHooks struct {
+	mu      sync.Mutex
+	actions map[string]func()
+	changed chan struct{}
+	polls   map[string]int  // polling GETs of a sid being served
+	probed  map[string]bool // "3probe" written, action not run yet
+	fired   map[string]bool
+}
+
+func newUpgradeHooks() *upgradeHooks {
+	return &upgradeHooks{
+		actions: make(map[string]func()),
+		changed: make(chan struct{}),
+		polls:   make(map[string]int),
+		probed:  make(map[string]bool),
+		fired:   make(map[string]bool),
+	}
+}
+
+// register sets the action for Engine.IO session sid.
+func (h *upgradeHooks) register(sid string, action func()) {
+	h.mu.Lock()
+	h.actions[sid] = action
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// run runs the action of sid once, waiting (bounded) for the connection
+// handler to register it.
+func (h *upgradeHooks) run(sid string) {
+	h.mu.Lock()
+	if h.fired[sid] {
+		h.mu.Unlock()
+		return
+	}
+	h.fired[sid] = true
+	h.mu.Unlock()
+	timeout := time.After(5 * time.Second)
+	for {
+		h.mu.Lock()
+		action, ch := h.actions[sid], h.changed
+		h.mu.Unlock()
+		if action != nil {
+			action()
+			return
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// wrap hooks the requests of the clients that asked for it.
+func (h *upgradeHooks) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		sid := q.Get("sid")
+		if sid == "" || q.Get("upgradeHook") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch {
+		case q.Get("transport") == "polling" && r.Method == http.MethodGet:
+			h.mu.Lock()
+			h.polls[sid]++
+			h.mu.Unlock()
+			defer func() {
+				h.mu.Lock()
+				h.polls[sid]--
+				probed := h.probed[sid]
+				h.mu.Unlock()
+				if probed {
+					h.run(sid)
+				}
+			}()
+			w = &hookWriter{ResponseWriter: w, noop: func() { h.run(sid) }}
+		case q.Get("transport") == "websocket":
+			w = &hookWriter{ResponseWriter: w, probed: func() {
+				h.mu.Lock()
+				h.probed[sid] = true
+				polling := h.polls[sid] > 0
+				h.mu.Unlock()
+				if !polling {
+					h.run(sid)
+				}
+			}}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hookWriter calls noop before writing a poll response that is a lone noop
+// (the poll released for an upgrade), and probed after the hijacked
+// connection has written the "3probe" frame.
+type hookWriter struct {
+	http.ResponseWriter
+	noop   func()
+	probed func()
+}
+
+func (w *hookWriter) Write(b []byte) (int, error) {
+	if string(b) == "6" && w.noop != nil {
+		w.noop()
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *hookWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack hands out the connection, watched for "3probe".
+func (w *hookWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil || w.probed == nil {
+		return conn, rw, err
+	}
+	return &probeConn{Conn: conn, probed: w.probed}, rw, nil
+}
+
+type probeConn struct {
+	net.Conn
+	probed func()
+}
+
+func (c *probeConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if c.probed != nil && bytes.Contains(b, []byte("3probe")) {
+		c.probed()
+		c.probed = nil
+	}
+	return n, err
+}
+
 // newScenarioServer sets up the server side of interop/server/client.mjs.
-func newScenarioServer(t testing.TB, codec socketio.Codec, recovery bool) (*server.Server, *reasonLog) {
+// Serve it wrapped by the returned hooks.
+func newScenarioServer(t testing.TB, codec socketio.Codec, recovery bool) (*server.Server, *reasonLog, *upgradeHooks) {
 	opts := server.Options{Codec: codec}
 	if recovery {
 		opts.ConnectionStateRecovery = &server.RecoveryOptions{}
 	}
 	srv := server.New(opts)
 	log := newReasonLog()
+	hooks := newUpgradeHooks()
 
 	label := func(s *server.Socket) string {
 		l, _ := s.Handshake().Auth["label"].(string)
@@ -100,6 +250,13 @@ func newScenarioServer(t testing.TB, codec socketio.Codec, recovery bool) (*serv
 		if l := label(s); l != "" {
 			s.OnDisconnecting(func(reason string) { log.add(l, "disconnecting:"+reason) })
 			s.OnDisconnect(func(reason string) { log.add(l, "disconnect:"+reason) })
+		}
+		// Actions in the middle of an upgrade (see upgradeHooks).
+		switch l := label(s); {
+		case strings.HasSuffix(l, ".up-disc"):
+			hooks.register(s.Conn().ID(), func() { s.Disconnect(true) })
+		case strings.HasSuffix(l, ".up-close"):
+			hooks.register(s.Conn().ID(), func() { s.Conn().Close(server.ReasonForcedClose) })
 		}
 	}
 	root := srv.Of("/")
@@ -242,7 +399,7 @@ func newScenarioServer(t testing.TB, codec socketio.Codec, recovery bool) (*serv
 	})
 	dyn.OnConnection(func(s *server.Socket) { _ = s.Emit("dyn-welcome", s.Namespace().Name()) })
 	dyn.On("echo", echo)
-	return srv, log
+	return srv, log, hooks
 }
 
 // TestInteropSocketIOClient runs interop/server/client.mjs (the npm
@@ -254,10 +411,10 @@ func TestInteropSocketIOClient(t *testing.T) {
 	for _, codec := range codecs {
 		for _, mode := range []string{"websocket", "polling", "upgrade"} {
 			t.Run(codec.Name()+"/"+mode, func(t *testing.T) {
-				srv, _ := newScenarioServer(t, codec, false)
-				hs := httptest.NewServer(srv)
-				rsrv, _ := newScenarioServer(t, codec, true)
-				rhs := httptest.NewServer(rsrv)
+				srv, _, hooks := newScenarioServer(t, codec, false)
+				hs := httptest.NewServer(hooks.wrap(srv))
+				rsrv, _, rhooks := newScenarioServer(t, codec, true)
+				rhs := httptest.NewServer(rhooks.wrap(rsrv))
 				defer func() {
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 					defer cancel()
