@@ -289,7 +289,20 @@ func PollEcho(ctx context.Context, t Target, n int, warmup, dur time.Duration) (
 	var r Result
 	r.Conns = n
 	err = runPhases(ctx, &phase, warmup, dur, t, &r, &ops)
-	wg.Wait() // every session finishes its round trip (no GET is left hanging: the echo is queued before "ok")
+	// Every session finishes its round trip (the echo is queued before the
+	// POST's "ok", so no GET is left hanging); a server that stopped
+	// answering gets its connections cut.
+	finished := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		closeAll(cs)
+		<-finished
+	}
 	if err := cmpOr(first, err); err != nil {
 		return r, err
 	}

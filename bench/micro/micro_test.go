@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -150,7 +149,8 @@ func BenchmarkSessionWriterBatching(b *testing.B) {
 				br = bufio.NewReader(conn)
 			}
 			s := <-sessions
-			var frames, reads atomic.Int64
+			var frames, reads, target atomic.Int64
+			reached := make(chan struct{}, 1)
 			// Count the reads that reach the connection (each one a read
 			// syscall): a large buffer in front takes whatever one server
 			// write delivered.
@@ -165,11 +165,19 @@ func BenchmarkSessionWriterBatching(b *testing.B) {
 					if _, err := io.CopyN(io.Discard, r, h.Length); err != nil {
 						return
 					}
-					frames.Add(1)
+					if frames.Add(1) == target.Load() {
+						reached <- struct{}{}
+					}
 				}
 			}()
 			for frames.Load() < 1 { // the open packet
 				time.Sleep(time.Millisecond)
+			}
+			wait := func(n int64) {
+				target.Store(n)
+				for frames.Load() < n { // a stale signal just loops once more
+					<-reached
+				}
 			}
 			pkt := engineio.TextPacket(engineio.Message, `2["bcast",{"seq":1,"sent":2,"text":"the quick brown fox jumps over the lazy dog"}]`)
 			burstPkts := make([]engineio.Packet, burst)
@@ -187,9 +195,7 @@ func BenchmarkSessionWriterBatching(b *testing.B) {
 					}
 				}
 				want += int64(burst)
-				for frames.Load() < want {
-					runtime.Gosched() // the reader runs on another goroutine
-				}
+				wait(want)
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/pkt")
