@@ -35,7 +35,7 @@ gen-check:
 
 # bench-harness runs the side-by-side benchmark of the Go (sio) and Node
 # (socket.io 4.8) bench servers and rewrites the results section of
-# BENCHMARKS.md and bench/ratios.png (about 10 minutes; JSON per run lands in
+# BENCHMARKS.md and bench/ratios.png (about 6 minutes; JSON per run lands in
 # bench/results/). BENCH_FLAGS passes options to bench/cmd/run, e.g.
 # BENCH_FLAGS="-reps 1 -scenarios ack-50,bcast-1k". It also installs the
 # optional native ws helpers (bufferutil) for the Node server; without them

@@ -5,7 +5,7 @@
 // renders the table into BENCHMARKS.md and the ratio chart into
 // bench/ratios.png.
 //
-//	go run ./bench/cmd/run                 # the full table (about 10 minutes)
+//	go run ./bench/cmd/run                 # the full table (about 6 minutes)
 //	go run ./bench/cmd/run -quick          # a few seconds, tiny sizes
 //	go run ./bench/cmd/run -scenarios ack-50,bcast-1k -parsers json -reps 1
 package main
