@@ -118,7 +118,12 @@ func TestPollingOverlappingPostClosesSession(t *testing.T) {
 		}
 	}()
 	pw.Write([]byte("4par")) // the first POST is now being read
-	time.Sleep(20 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); !ts.Session(sid).Posting(); {
+		if time.Now().After(deadline) {
+			t.Fatal("first POST not being processed after 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if code, _ := do(t, "POST", ts.pollURL(sid), "4second"); code != 400 {
 		t.Fatalf("overlapping POST: status %d", code)
 	}

@@ -7,3 +7,10 @@ func (s *Session) PollPending() bool {
 	defer s.mu.Unlock()
 	return s.pollWaiting
 }
+
+// Posting reports whether a POST of the session is being processed.
+func (s *Session) Posting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posting
+}

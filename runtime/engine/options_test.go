@@ -505,7 +505,7 @@ func TestServerClose(t *testing.T) {
 		_, body := do(t, "GET", ts.pollURL(sid), "")
 		res <- body
 	}()
-	time.Sleep(20 * time.Millisecond)
+	waitPending(t, ts, sid)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Close(ctx); err != nil {
