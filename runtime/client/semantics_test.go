@@ -169,6 +169,10 @@ func TestConnectFailures(t *testing.T) {
 		t.Errorf("Connect: %v, want ErrReconnectFailed", err)
 	}
 	failed.wait(t, 1)
+	// Connect errors reach the socket on its own callback goroutine, which
+	// may run after the Manager's OnReconnectFailed: wait for the third.
+	connectErrs.wait(t, 3)
+	time.Sleep(50 * time.Millisecond) // a fourth would show up by now
 	if attempts.len() != 2 || rerrs.len() != 2 || connectErrs.len() != 3 {
 		t.Errorf("%d attempts, %d reconnect errors, %d connect errors; want 2, 2, 3", attempts.len(), rerrs.len(), connectErrs.len())
 	}
