@@ -23,20 +23,7 @@ const upgradeHold = 100 * time.Millisecond
 // everything queued as one payload.
 func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.usesWS || s.upgraded {
-		s.mu.Unlock()
-		abort(w, false, CodeBadRequest, "") // TRANSPORT_MISMATCH
-		return
-	}
-	if s.expiredLocked() {
-		s.mu.Unlock()
-		s.terminateInline(ReasonPingTimeout, nil, closeNow)
-		abort(w, false, CodeUnknownSID, "")
-		return
-	}
-	if s.state == stateClosed {
-		s.mu.Unlock()
-		abort(w, false, CodeUnknownSID, "")
+	if !s.admitPollingLocked(w) {
 		return
 	}
 	if s.pollWaiting {
@@ -148,20 +135,7 @@ func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	if s.usesWS || s.upgraded {
-		s.mu.Unlock()
-		abort(w, false, CodeBadRequest, "")
-		return
-	}
-	if s.expiredLocked() {
-		s.mu.Unlock()
-		s.terminateInline(ReasonPingTimeout, nil, closeNow)
-		abort(w, false, CodeUnknownSID, "")
-		return
-	}
-	if s.state == stateClosed {
-		s.mu.Unlock()
-		abort(w, false, CodeUnknownSID, "")
+	if !s.admitPollingLocked(w) {
 		return
 	}
 	if s.posting {
@@ -249,4 +223,28 @@ func readBody(body io.Reader, declared, max int64) (b []byte, tooBig bool, err e
 // writeTimeout bounds one write to a client.
 func (srv *Server) writeTimeout() time.Duration {
 	return srv.opts.PingInterval + srv.opts.PingTimeout
+}
+
+// admitPollingLocked checks, with s.mu held, that a polling request may use
+// the session: not after an upgrade (TRANSPORT_MISMATCH), not once expired
+// or closed (unknown sid). When it may not, it answers w, releases s.mu and
+// returns false; otherwise s.mu stays held.
+func (s *Session) admitPollingLocked(w http.ResponseWriter) bool {
+	if s.usesWS || s.upgraded {
+		s.mu.Unlock()
+		abort(w, false, CodeBadRequest, "") // TRANSPORT_MISMATCH
+		return false
+	}
+	if s.expiredLocked() {
+		s.mu.Unlock()
+		s.terminateInline(ReasonPingTimeout, nil, closeNow)
+		abort(w, false, CodeUnknownSID, "")
+		return false
+	}
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		abort(w, false, CodeUnknownSID, "")
+		return false
+	}
+	return true
 }
