@@ -140,13 +140,10 @@ func Acks(ctx context.Context, t Target, n int, warmup, dur time.Duration) (Resu
 	}
 	defer closeAll(cs)
 	var (
-		phase atomic.Int32
-		ops   atomic.Int64
-		hist  Hist
-		wg    sync.WaitGroup
-		errMu sync.Mutex
-		first error
+		loop closedLoop
+		wg   sync.WaitGroup
 	)
+	phase, ops, hist := &loop.phase, &loop.ops, &loop.hist
 	codec := t.Codec.Name()
 	start := time.Now()
 	for i, c := range cs {
@@ -166,27 +163,19 @@ func Acks(ctx context.Context, t Target, n int, warmup, dur time.Duration) (Resu
 					}
 				}
 				if err != nil {
-					if phase.Load() != phaseStop {
-						errMu.Lock()
-						first = cmpOr(first, fmt.Errorf("acks: client %d: %w", i, err))
-						errMu.Unlock()
-						phase.Store(phaseStop)
-					}
+					loop.fail(fmt.Errorf("acks: client %d: %w", i, err))
 					return
 				}
-				if phase.Load() == phaseMeasure {
-					hist.Record(time.Since(t0))
-					ops.Add(1)
-				}
+				loop.record(t0)
 			}
 		})
 	}
 	var r Result
 	r.Conns = n
-	err = runPhases(ctx, &phase, warmup, dur, t, &r, &ops)
+	err = runPhases(ctx, phase, warmup, dur, t, &r, ops)
 	closeAll(cs) // unblocks clients waiting for an ack
 	wg.Wait()
-	if err := cmpOr(first, err); err != nil {
+	if err := cmpOr(loop.firstErr(), err); err != nil {
 		return r, err
 	}
 	r.P50Ms, r.P99Ms = ms(hist.Quantile(0.50)), ms(hist.Quantile(0.99))
@@ -242,13 +231,10 @@ func PollEcho(ctx context.Context, t Target, n int, warmup, dur time.Duration) (
 	}
 	defer closeAll(cs)
 	var (
-		phase atomic.Int32
-		ops   atomic.Int64
-		hist  Hist
-		wg    sync.WaitGroup
-		errMu sync.Mutex
-		first error
+		loop closedLoop
+		wg   sync.WaitGroup
 	)
+	phase, ops, hist := &loop.phase, &loop.ops, &loop.hist
 	codec := t.Codec.Name()
 	start := time.Now()
 	for i, c := range cs {
@@ -271,24 +257,16 @@ func PollEcho(ctx context.Context, t Target, n int, warmup, dur time.Duration) (
 					}
 				}
 				if err != nil {
-					if phase.Load() != phaseStop {
-						errMu.Lock()
-						first = cmpOr(first, fmt.Errorf("polling: session %d: %w", i, err))
-						errMu.Unlock()
-						phase.Store(phaseStop)
-					}
+					loop.fail(fmt.Errorf("polling: session %d: %w", i, err))
 					return
 				}
-				if phase.Load() == phaseMeasure {
-					hist.Record(time.Since(t0))
-					ops.Add(1)
-				}
+				loop.record(t0)
 			}
 		})
 	}
 	var r Result
 	r.Conns = n
-	err = runPhases(ctx, &phase, warmup, dur, t, &r, &ops)
+	err = runPhases(ctx, phase, warmup, dur, t, &r, ops)
 	// Every session finishes its round trip (the echo is queued before the
 	// POST's "ok", so no GET is left hanging); a server that stopped
 	// answering gets its connections cut.
@@ -303,7 +281,7 @@ func PollEcho(ctx context.Context, t Target, n int, warmup, dur time.Duration) (
 		closeAll(cs)
 		<-finished
 	}
-	if err := cmpOr(first, err); err != nil {
+	if err := cmpOr(loop.firstErr(), err); err != nil {
 		return r, err
 	}
 	r.P50Ms, r.P99Ms = ms(hist.Quantile(0.50)), ms(hist.Quantile(0.99))
@@ -472,4 +450,42 @@ func Broadcast(ctx context.Context, t Target, opts BroadcastOptions) (Result, er
 		r.Note = joinNote(r.Note, fmt.Sprintf("load generator near saturation (%.0f%% of a core)", 100*st.LoadgenCPU/st.Seconds))
 	}
 	return r, nil
+}
+
+// closedLoop is the shared state of the closed-loop scenarios (acks,
+// polling echo): the phase every worker follows, the measured operations and
+// their latencies, and the first error, which stops the run.
+type closedLoop struct {
+	phase atomic.Int32
+	ops   atomic.Int64
+	hist  Hist
+	mu    sync.Mutex
+	first error
+}
+
+// record counts one operation started at t0 when the run is measuring.
+func (l *closedLoop) record(t0 time.Time) {
+	if l.phase.Load() == phaseMeasure {
+		l.hist.Record(time.Since(t0))
+		l.ops.Add(1)
+	}
+}
+
+// fail keeps err as the run's first error and stops the run, unless the
+// run was already stopping (errors from closed connections then).
+func (l *closedLoop) fail(err error) {
+	if l.phase.Load() == phaseStop {
+		return
+	}
+	l.mu.Lock()
+	l.first = cmpOr(l.first, err)
+	l.mu.Unlock()
+	l.phase.Store(phaseStop)
+}
+
+// firstErr returns the first error a worker reported.
+func (l *closedLoop) firstErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.first
 }
