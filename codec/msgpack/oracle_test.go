@@ -1,16 +1,15 @@
 package msgpack
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/siogen/sio/codec/socketio"
@@ -20,9 +19,8 @@ import (
 // oracle drives interop/codec/msgpack-oracle.mjs: one node process answering
 // JSON lines with the npm socket.io-msgpack-parser.
 type oracle struct {
-	t   testing.TB
-	in  io.WriteCloser
-	out *bufio.Reader
+	t     testing.TB
+	lines *nodetest.Lines
 }
 
 type oracleReply struct {
@@ -35,25 +33,7 @@ type oracleReply struct {
 
 func startOracle(t testing.TB) *oracle {
 	t.Helper()
-	cmd := nodetest.Command(t, "codec/msgpack-oracle.mjs")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start oracle: %v", err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("oracle exit: %v", err)
-		}
-	})
-	return &oracle{t: t, in: in, out: bufio.NewReaderSize(out, 1<<20)}
+	return &oracle{t: t, lines: nodetest.StartLines(t, "codec/msgpack-oracle.mjs", 3*time.Minute)}
 }
 
 func (o *oracle) call(req map[string]any) oracleReply {
@@ -62,12 +42,9 @@ func (o *oracle) call(req map[string]any) oracleReply {
 	if err != nil {
 		o.t.Fatal(err)
 	}
-	if _, err := o.in.Write(append(line, '\n')); err != nil {
-		o.t.Fatalf("oracle write: %v", err)
-	}
-	resp, err := o.out.ReadBytes('\n')
+	resp, err := o.lines.Call(line)
 	if err != nil {
-		o.t.Fatalf("oracle read: %v", err)
+		o.t.Fatalf("oracle: %v", err)
 	}
 	var r oracleReply
 	if err := json.Unmarshal(resp, &r); err != nil {

@@ -1,12 +1,9 @@
 package socketio
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,10 +20,8 @@ import (
 // oracle is one long-lived node process running interop/codec/oracle.mjs:
 // the npm engine.io-parser and socket.io-parser behind JSON lines.
 type oracle struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	id  int
+	lines *nodetest.Lines
+	id    int
 }
 
 // oracleDeadline bounds the whole conversation with node; after it the
@@ -35,25 +30,7 @@ const oracleDeadline = 3 * time.Minute
 
 func startOracle(t testing.TB) *oracle {
 	t.Helper()
-	cmd := nodetest.Command(t, "codec/oracle.mjs")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node oracle: %v", err)
-	}
-	timer := time.AfterFunc(oracleDeadline, func() { _ = cmd.Process.Kill() })
-	t.Cleanup(func() {
-		_ = in.Close()
-		_ = cmd.Wait()
-		timer.Stop()
-	})
-	return &oracle{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}
+	return &oracle{lines: nodetest.StartLines(t, "codec/oracle.mjs", oracleDeadline)}
 }
 
 // call sends one request and decodes its result into result.
@@ -66,12 +43,9 @@ func (o *oracle) call(t testing.TB, op string, req map[string]any, result any) {
 	if err != nil {
 		t.Fatalf("oracle %s: marshal request: %v", op, err)
 	}
-	if _, err := o.in.Write(append(b, '\n')); err != nil {
-		t.Fatalf("oracle %s: write: %v", op, err)
-	}
-	line, err := o.out.ReadBytes('\n')
+	line, err := o.lines.Call(b)
 	if err != nil {
-		t.Fatalf("oracle %s: read: %v", op, err)
+		t.Fatalf("oracle %s: %v", op, err)
 	}
 	var resp struct {
 		ID     int            `json:"id"`
