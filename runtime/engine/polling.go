@@ -49,10 +49,13 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.pollNoop = true
 		case <-done:
+			// pollWaiting stays set until the session is closed, so a GET
+			// that comes in meanwhile is refused as an overlap rather
+			// than admitted to a session about to close under it.
+			s.terminateInline(ReasonTransportError, errPollCancelled, closeNow)
 			s.mu.Lock()
 			s.pollWaiting = false
 			s.mu.Unlock()
-			s.terminateInline(ReasonTransportError, errPollCancelled, closeNow)
 			return
 		}
 	}
