@@ -83,8 +83,14 @@ func Dial(ctx context.Context, rawURL string, opts Options, sopts SocketOptions)
 		return nil, err
 	}
 	s, err := m.Socket(u.Path, sopts)
+	if err == nil && opts.NoAutoConnect {
+		err = s.Open()
+	}
 	if err == nil {
-		err = s.Connect(ctx)
+		// Wait for the first connect since the socket was created, not
+		// for one after now: the connection may already have come and
+		// gone (Connect would open it again).
+		err = s.waitConnect(ctx, 0)
 	}
 	if err != nil {
 		m.Close()
@@ -376,7 +382,7 @@ func (m *Manager) loop() {
 			continue // the top of the loop stops unless a socket opened meanwhile
 		}
 		if m.opts.NoReconnection {
-			reason, err := conn.CloseReason()
+			reason, err := h.closeReason(conn)
 			m.stop(fmt.Errorf("client: connection lost (%s): %v", reason, err))
 			return
 		}
@@ -472,6 +478,15 @@ func (h *engineHandler) OnUpgradeError(err error) {
 	if f := h.m.opts.OnUpgradeError; f != nil {
 		h.m.event(func() { f(err) })
 	}
+}
+
+// closeReason is why conn, which has ended, closed: a packet the codec
+// could not decode counts as ReasonParseError, as OnClose reports it.
+func (h *engineHandler) closeReason(conn *engineclient.Conn) (string, error) {
+	if h.broken.Load() {
+		return ReasonParseError, h.perr
+	}
+	return conn.CloseReason()
 }
 
 // OnClose implements engineclient.Handler.

@@ -20,6 +20,7 @@ func TestParseError(t *testing.T) {
 		mu        sync.Mutex
 		connected = make(chan struct{})
 		gets      int
+		posts     []string
 	)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("sid") == "" {
@@ -28,8 +29,21 @@ func TestParseError(t *testing.T) {
 		}
 		if r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)
-			if strings.HasPrefix(string(body), "40") {
+			mu.Lock()
+			posts = append(posts, string(body))
+			connects := 0
+			for _, p := range posts {
+				if strings.HasPrefix(p, "40") {
+					connects++
+				}
+			}
+			if strings.HasPrefix(string(body), "40") && connects == 1 {
 				close(connected)
+			}
+			all := append([]string(nil), posts...)
+			mu.Unlock()
+			if connects > 1 {
+				t.Errorf("POST bodies so far: %q", all)
 			}
 			io.WriteString(w, "ok")
 			return

@@ -40,6 +40,7 @@ type Socket struct {
 	fins       []func() // run by unlock, after the lock is released
 	state      chan struct{}
 	connected  bool
+	connects   uint64 // times the namespace connected
 	id         string
 	pid        string
 	lastOffset string
@@ -179,12 +180,26 @@ func (s *Socket) Open() error {
 // wait: when it ends, the socket keeps trying in the background; call
 // Disconnect to stop it.
 func (s *Socket) Connect(ctx context.Context) error {
+	s.mu.Lock()
+	since := s.connects
+	if s.connected {
+		since--
+	}
+	s.mu.Unlock()
 	if err := s.Open(); err != nil {
 		return err
 	}
+	return s.waitConnect(ctx, since)
+}
+
+// waitConnect waits until the socket has connected more than since times.
+// A connection that came and went before the wait saw it counts (its loss
+// was reported to OnDisconnect), so a fast failure right after the connect
+// does not turn the connect itself into an error.
+func (s *Socket) waitConnect(ctx context.Context, since uint64) error {
 	for {
 		s.mu.Lock()
-		connected, closed, refused, lastErr, ch := s.connected, s.closed, s.refused, s.lastErr, s.state
+		connected, closed, refused, lastErr, ch := s.connects > since, s.closed, s.refused, s.lastErr, s.state
 		s.mu.Unlock()
 		switch {
 		case connected:
@@ -684,6 +699,7 @@ func (s *Socket) onConnect(p *socketio.Packet) {
 	s.recovered = pid != "" && pid == s.pid
 	s.pid = pid
 	s.connected = true
+	s.connects++
 	s.lastErr, s.refused = nil, nil
 	s.connCtx, s.connCancel = context.WithCancel(s.m.ctx)
 	n := 0
