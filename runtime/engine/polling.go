@@ -17,7 +17,7 @@ import (
 // reference server releases it from a 100 ms interval; holding it also lets
 // an upgrade packet that is already on its way win, so that poll then gets
 // the 400 of a session that has moved to WebSocket.
-const upgradeHold = 100 * time.Millisecond
+var upgradeHold = 100 * time.Millisecond // a variable for the tests
 
 // servePoll answers a GET: it waits until something is queued and writes
 // everything queued as one payload.

@@ -31,6 +31,12 @@ func TestCloseDuringUpgrade(t *testing.T) {
 		{name: "probe open, not probed, client polls", wantPoll: []string{"4bye", "1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.pending {
+				// The poll must still be pending at Close: hold it longer
+				// than a loaded machine can delay this test.
+				old := engine.SetUpgradeHold(time.Minute)
+				t.Cleanup(func() { engine.SetUpgradeHold(old) })
+			}
 			rec := newCloseRecorder()
 			sessions := make(chan *engine.Session, 1)
 			ts := newTestServer(t, engine.Options{
@@ -52,12 +58,24 @@ func TestCloseDuringUpgrade(t *testing.T) {
 			}
 			var first chan string
 			if tc.pending {
-				first = make(chan string, 1)
-				go func() {
-					code, body := do(t, "GET", ts.pollURL(sid), "")
-					first <- fmt.Sprint(code, " ", body)
-				}()
-				waitPending(t, ts, sid)
+				// The server marks the session probed just after it writes
+				// "3probe": a poll that arrives before that is released
+				// with a noop, as the reference releases it. Poll again
+				// then; the next one waits.
+				for tries := 0; ; tries++ {
+					first = make(chan string, 1)
+					go func() {
+						code, body := do(t, "GET", ts.pollURL(sid), "")
+						first <- fmt.Sprint(code, " ", body)
+					}()
+					r := waitPendingOr(t, s, first)
+					if r == "" {
+						break
+					}
+					if r != "200 6" || tries == 5 {
+						t.Fatalf("the poll did not wait: %s", r)
+					}
+				}
 			}
 			if err := s.Send(engineio.TextPacket(engineio.Message, "bye")); err != nil {
 				t.Fatal(err)
@@ -133,4 +151,22 @@ func TestCloseDuringUpgradeBounded(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// waitPendingOr waits until session s has a poll pending (it returns "") or
+// the poll ends first (it returns the poll's result).
+func waitPendingOr(t *testing.T, s *engine.Session, result <-chan string) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !s.PollPending(); {
+		select {
+		case r := <-result:
+			return r
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no poll pending after 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return ""
 }
