@@ -54,7 +54,7 @@ func (e *serial) resume() {
 
 func (e *serial) start() {
 	e.srv.tasks.Add(1)
-	go e.run()
+	e.srv.pool.Go(e.run)
 }
 
 func (e *serial) run() {

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/internal/gopool"
 	"github.com/siogen/sio/runtime/adapter"
 	"github.com/siogen/sio/runtime/engine"
 )
@@ -106,6 +107,7 @@ type Server struct {
 	emptyObject    socketio.Raw
 	logger         *slog.Logger
 	tasks          sync.WaitGroup
+	pool           *gopool.Pool // runs the sockets' tasks on reused goroutines
 
 	nsMu    sync.RWMutex
 	nsps    map[string]*Namespace
@@ -140,6 +142,7 @@ func New(opts Options) *Server {
 		codec:  opts.Codec,
 		logger: opts.Logger,
 		nsps:   make(map[string]*Namespace),
+		pool:   gopool.New(time.Second),
 	}
 	srv.adapterFactory = opts.Adapter
 	if srv.adapterFactory == nil {
@@ -305,7 +308,10 @@ func (srv *Server) Close(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		srv.pool.Close()
+		srv.pool.Wait()
 	case <-ctx.Done():
+		srv.pool.Close()
 		err = errors.Join(err, fmt.Errorf("server: close: waiting for handlers: %w", ctx.Err()))
 	}
 	for _, n := range srv.Namespaces() {
