@@ -76,7 +76,7 @@ func QuickScenarios() []Scenario {
 
 // FullTiming is the timing of a full run.
 func FullTiming() Timing {
-	return Timing{Warmup: 500 * time.Millisecond, Measure: 2 * time.Second, Settle: time.Second, Step: time.Second, MaxWindow: 64}
+	return Timing{Warmup: 500 * time.Millisecond, Measure: 2 * time.Second, Settle: 5 * time.Second, Step: time.Second, MaxWindow: 64}
 }
 
 // QuickTiming is the smoke test's timing.

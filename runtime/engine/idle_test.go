@@ -14,13 +14,15 @@ import (
 // TestIdleSessionCost opens 500 idle npm engine.io-client sessions per
 // transport (in a separate node process, so only the server's side is
 // measured) and logs the server's goroutines and memory per session. It
-// asserts the structural part: a WebSocket session costs one goroutine
-// (its reader); a polling session none beyond net/http's own per connection.
+// asserts the structural part: an idle WebSocket session costs no goroutine
+// once its reader has parked; a polling session none beyond net/http's own
+// per connection.
 func TestIdleSessionCost(t *testing.T) {
 	const n = 500
 	for _, transport := range []string{engine.WebSocket, engine.Polling} {
 		t.Run(transport, func(t *testing.T) {
 			ts := newTestServer(t, engine.Options{PingInterval: time.Minute, PingTimeout: time.Minute})
+			engine.SetIdleTick(ts.Server, 20*time.Millisecond)
 			g0, m0, s0 := measure()
 
 			arg, _ := json.Marshal(map[string]any{"url": ts.hs.URL, "path": "/engine.io/", "transport": transport, "count": n})
@@ -51,12 +53,24 @@ func TestIdleSessionCost(t *testing.T) {
 				t.Fatalf("%d sessions, want %d", c, n)
 			}
 			time.Sleep(200 * time.Millisecond) // let handshakes' transient goroutines finish
+			if transport == engine.WebSocket {
+				for i := 0; engine.ParkedReaders(ts.Server) < n && i < 500; i++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if p := engine.ParkedReaders(ts.Server); p != n {
+					t.Fatalf("%d of %d idle WebSocket readers parked", p, n)
+				}
+				// Their goroutines exit.
+				for i := 0; runtime.NumGoroutine()-g0 > n/20 && i < 500; i++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
 			g1, m1, s1 := measure()
 			perG := float64(g1-g0) / n
 			t.Logf("%s: %.2f goroutines and %.1f KiB (%.1f KiB of it stacks) per idle session, server side, %d sessions",
 				transport, perG, float64(m1-m0)/n/1024, float64(s1-s0)/n/1024, n)
-			if transport == engine.WebSocket && perG > 1.05 {
-				t.Fatalf("%.2f goroutines per idle WebSocket session, want 1", perG)
+			if transport == engine.WebSocket && perG > 0.05 {
+				t.Fatalf("%.2f goroutines per idle WebSocket session, want none (readers park)", perG)
 			}
 		})
 	}

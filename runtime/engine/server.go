@@ -54,6 +54,8 @@ type Server struct {
 	sessions map[string]*Session
 	conns    map[*wsConn]struct{} // live WebSocket connections
 	closed   bool
+	idler    *idler        // parks idle WebSocket readers; started by the first
+	idleTick time.Duration // the idler's tick: 0 for defaultIdleTick, < 0 never to park
 	active   int           // tracked goroutines and requests in progress
 	idle     chan struct{} // closed when active drops to 0 while closing
 }
@@ -115,6 +117,12 @@ func (srv *Server) Close(ctx context.Context) error {
 		s.terminate(ReasonServerShutdown, nil, closeDiscard)
 		s.endDrain()
 	}
+	srv.mu.Lock()
+	d := srv.idler
+	srv.mu.Unlock()
+	if d != nil {
+		d.stop() // every parked reader resumes: its session has just closed
+	}
 	for {
 		srv.mu.Lock()
 		if srv.active == 0 {
@@ -131,7 +139,8 @@ func (srv *Server) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			srv.mu.Lock()
 			for c := range srv.conns {
-				c.conn.SetDeadline(aLongTimeAgo)
+				c.conn.SetWriteDeadline(aLongTimeAgo)
+				c.stopReading(aLongTimeAgo)
 			}
 			srv.mu.Unlock()
 			return ctx.Err()
@@ -161,8 +170,8 @@ func (srv *Server) leave() {
 }
 
 // goTracked runs f on a new goroutine that Close waits for. It is only
-// called while another tracked activity (or Close itself) is running, so it
-// does not check closed.
+// called while another tracked activity, the idler (which Close stops
+// before it waits) or Close itself is running, so it does not check closed.
 func (srv *Server) goTracked(f func()) {
 	srv.mu.Lock()
 	srv.active++

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -22,7 +23,9 @@ import (
 // upgrade completes, the reader itself).
 type wsConn struct {
 	conn net.Conn
-	br   *bufio.Reader
+	fd   int                    // for the idler's poller; -1: never parks
+	br   *bufio.Reader          // nil while parked
+	sess *Session               // set when the session's reader starts (reader only)
 	rhdr [ws.MaxHeaderSize]byte // read header scratch (reader only)
 	skip int64                  // unread payload of a refused frame (reader only)
 	whdr [ws.MaxHeaderSize]byte // write header scratch (writer only)
@@ -35,6 +38,13 @@ type wsConn struct {
 	closeSent bool          // the writer has taken the close frame
 	done      bool          // closed has been closed
 	closed    chan struct{} // closed once the close frame is written or abandoned
+
+	// Parking of an idle reader (see idle.go).
+	waitEpoch atomic.Uint64 // idler epoch when the reader began waiting; 0: not waiting
+	idler     *idler        // set when the reader first waits (reader only)
+	parkMu    sync.Mutex
+	parked    bool // guarded by parkMu
+	stopping  bool // guarded by parkMu: the session ended, never park again
 }
 
 // wsError is a WebSocket protocol violation, closed with Code.
@@ -62,9 +72,10 @@ func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool
 	if br.Buffered() == 0 {
 		// net/http's 4 KiB reader stays referenced by its connection state;
 		// an idle WebSocket keeps only this smaller one.
-		br = bufio.NewReaderSize(conn, wsReadBuffer)
+		br = readerPool.Get().(*bufio.Reader)
+		br.Reset(conn)
 	}
-	c := &wsConn{conn: conn, br: br, closed: make(chan struct{})}
+	c := &wsConn{conn: conn, fd: connFD(conn), br: br, closed: make(chan struct{})}
 	srv.mu.Lock()
 	srv.conns[c] = struct{}{}
 	srv.mu.Unlock()
@@ -74,6 +85,11 @@ func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool
 // release closes the connection and stops tracking it.
 func (srv *Server) release(c *wsConn) {
 	c.conn.Close()
+	if br := c.br; br != nil && br.Size() == wsReadBuffer {
+		c.br = nil
+		br.Reset(nil)
+		readerPool.Put(br)
+	}
 	srv.mu.Lock()
 	delete(srv.conns, c)
 	srv.mu.Unlock()
@@ -101,10 +117,22 @@ func (srv *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Reques
 	// Read on a fresh goroutine and return, so that net/http's connection
 	// state (buffers, response) is freed: an idle session keeps only its
 	// connection, a small reader and one small stack.
-	srv.goTracked(func() {
-		defer srv.release(c)
-		s.readLoop(c)
-	})
+	srv.goTracked(func() { s.serveReader(c) })
+}
+
+// serveReader runs the reader of the session's WebSocket c, then releases
+// c, unless the reader parked (c.resume continues it).
+func (s *Session) serveReader(c *wsConn) {
+	if parked := s.readLoop(c); !parked {
+		s.srv.release(c)
+	}
+}
+
+// resume continues a parked reader with a pooled buffer.
+func (c *wsConn) resume() {
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c.conn)
+	c.sess.serveReader(c)
 }
 
 // serveUpgrade handles a WebSocket for an existing session: the probe of a
@@ -125,12 +153,12 @@ func (srv *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, s *Sessi
 	s.probe = c
 	s.mu.Unlock()
 	srv.goTracked(func() { // see serveWebSocketHandshake
-		defer srv.release(c)
 		if code, upgraded := s.probeLoop(c); !upgraded {
 			c.closeDirect(code)
+			srv.release(c)
 			return
 		}
-		s.readLoop(c)
+		s.serveReader(c)
 	})
 }
 
@@ -240,11 +268,29 @@ func (s *Session) probeLoop(c *wsConn) (ws.StatusCode, bool) {
 }
 
 // readLoop reads the session's WebSocket until the connection ends,
-// dispatching packets in order.
-func (s *Session) readLoop(c *wsConn) {
+// dispatching packets in order, or until the reader parks (then it returns
+// true and c must be left to c.resume).
+func (s *Session) readLoop(c *wsConn) (parked bool) {
 	max := s.srv.opts.MaxHTTPBufferSize
+	c.sess = s
+	if c.idler == nil && c.fd >= 0 {
+		c.idler = s.srv.idlerForReader()
+	}
 	for {
-		op, data, err := c.readMessage(max)
+		var (
+			op   ws.OpCode
+			data []byte
+			err  error
+		)
+		if c.idler != nil {
+			parked, err = c.awaitData(c.idler)
+			if parked {
+				return true
+			}
+		}
+		if err == nil {
+			op, data, err = c.readMessage(max)
+		}
 		if err != nil {
 			var we *wsError
 			if errors.As(err, &we) {
@@ -255,10 +301,10 @@ func (s *Session) readLoop(c *wsConn) {
 				if _, err := io.CopyN(io.Discard, c.br, c.skip); err == nil {
 					c.drainUntilClose()
 				}
-				return
+				return false
 			}
 			s.terminateInline(ReasonTransportClose, nil, closeNow)
-			return
+			return false
 		}
 		var p engineio.Packet
 		switch op {
@@ -277,13 +323,13 @@ func (s *Session) readLoop(c *wsConn) {
 				code = 0
 			}
 			s.closeWS(c, code, ReasonTransportClose, nil)
-			return
+			return false
 		case ws.OpText:
 			if !utf8.Valid(data) {
 				s.closeWS(c, ws.StatusInvalidFramePayloadData, ReasonTransportError,
 					&wsError{ws.StatusInvalidFramePayloadData, "invalid UTF-8 in text message"})
 				c.drainUntilClose()
-				return
+				return false
 			}
 			p, err = engineio.DecodeText(data)
 			if err != nil {
@@ -382,9 +428,9 @@ func (s *Session) writeLoop(c *wsConn) {
 			s.mu.Unlock()
 			if err != nil {
 				s.terminateInline(ReasonTransportError, fmt.Errorf("engine: websocket %s: write: %w", s.id, err), closeNow)
-				c.conn.SetReadDeadline(aLongTimeAgo)
+				c.stopReading(aLongTimeAgo)
 			} else {
-				c.conn.SetReadDeadline(time.Now().Add(closeGrace)) // wait for the peer's close frame
+				c.stopReading(time.Now().Add(closeGrace)) // wait for the peer's close frame
 			}
 			if first {
 				close(c.closed)
