@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,20 +35,15 @@ func NewMemoryFactory(opts MemoryOptions) Factory {
 type Memory struct {
 	nsp Namespace
 
-	mu    sync.RWMutex
-	rooms map[Room]map[SocketID]struct{}
-	sids  map[SocketID]map[Room]struct{}
+	mu sync.RWMutex
+	rs roomSet
 
 	rec *recoveryStore // nil without recovery
 }
 
 // NewMemory returns an in-memory adapter for nsp.
 func NewMemory(nsp Namespace, opts MemoryOptions) *Memory {
-	m := &Memory{
-		nsp:   nsp,
-		rooms: make(map[Room]map[SocketID]struct{}),
-		sids:  make(map[SocketID]map[Room]struct{}),
-	}
+	m := &Memory{nsp: nsp, rs: newRoomSet()}
 	if opts.Recovery != nil {
 		m.rec = newRecoveryStore(opts.Recovery.MaxDisconnectionDuration)
 	}
@@ -63,73 +59,41 @@ func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
 // AddAll implements Adapter.
 func (m *Memory) AddAll(id SocketID, rooms ...Room) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	set := m.sids[id]
-	if set == nil {
-		set = make(map[Room]struct{}, len(rooms))
-		m.sids[id] = set
-	}
-	for _, r := range rooms {
-		set[r] = struct{}{}
-		members := m.rooms[r]
-		if members == nil {
-			members = make(map[SocketID]struct{}, 1)
-			m.rooms[r] = members
-		}
-		members[id] = struct{}{}
-	}
+	m.rs.add(id, rooms...)
+	m.mu.Unlock()
 }
 
 // Del implements Adapter.
 func (m *Memory) Del(id SocketID, room Room) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if set := m.sids[id]; set != nil {
-		delete(set, room)
-	}
-	m.delLocked(room, id)
-}
-
-func (m *Memory) delLocked(room Room, id SocketID) {
-	if members := m.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(m.rooms, room)
-		}
-	}
+	m.rs.del(id, room)
+	m.mu.Unlock()
 }
 
 // DelAll implements Adapter.
 func (m *Memory) DelAll(id SocketID) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	for r := range m.sids[id] {
-		m.delLocked(r, id)
-	}
-	delete(m.sids, id)
+	m.rs.delAll(id)
+	m.mu.Unlock()
 }
 
-// SocketRooms implements Adapter.
+// SocketRooms implements Adapter: the rooms in the order joined.
 func (m *Memory) SocketRooms(id SocketID) []Room {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	set := m.sids[id]
-	if set == nil {
+	list, ok := m.rs.sockets[id]
+	if !ok {
 		return nil
 	}
-	out := make([]Room, 0, len(set))
-	for r := range set {
-		out = append(out, r)
-	}
-	return out
+	return slices.Clone(list)
 }
 
 // Rooms implements Adapter.
 func (m *Memory) Rooms() []Room {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]Room, 0, len(m.rooms))
-	for r := range m.rooms {
+	out := make([]Room, 0, len(m.rs.rooms))
+	for r := range m.rs.rooms {
 		out = append(out, r)
 	}
 	return out
@@ -144,15 +108,13 @@ func (m *Memory) targets(opts BroadcastOptions) []Socket {
 	if len(opts.Except) > 0 {
 		except = make(map[SocketID]struct{})
 		for _, r := range opts.Except {
-			for id := range m.rooms[r] {
-				except[id] = struct{}{}
-			}
+			m.rs.rooms[r].each(func(id SocketID) { except[id] = struct{}{} })
 		}
 	}
 	var out []Socket
 	if len(opts.Rooms) == 0 {
-		out = make([]Socket, 0, len(m.sids))
-		for id := range m.sids {
+		out = make([]Socket, 0, len(m.rs.sockets))
+		for id := range m.rs.sockets {
 			if _, ok := except[id]; ok {
 				continue
 			}
@@ -167,20 +129,20 @@ func (m *Memory) targets(opts BroadcastOptions) []Socket {
 		seen = make(map[SocketID]struct{})
 	}
 	for _, r := range opts.Rooms {
-		for id := range m.rooms[r] {
+		m.rs.rooms[r].each(func(id SocketID) {
 			if _, ok := except[id]; ok {
-				continue
+				return
 			}
 			if seen != nil {
 				if _, ok := seen[id]; ok {
-					continue
+					return
 				}
 				seen[id] = struct{}{}
 			}
 			if s := m.nsp.Socket(id); s != nil {
 				out = append(out, s)
 			}
-		}
+		})
 	}
 	return out
 }
