@@ -59,7 +59,8 @@ func (srv *Server) onSession(es *engine.Session) {
 		Secure:  ehs.Secure,
 		Issued:  ehs.Time.UnixMilli(),
 		URL:     ehs.URL,
-		Query:   ehs.Query(),
+		// Query is parsed on first use (Socket.Handshake): an idle
+		// connection need not keep it twice.
 	}
 	c.mu.Lock()
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
@@ -256,7 +257,7 @@ func (c *conn) connect(p *socketio.Packet) {
 		err = c.srv.call(func() error { return nsp.runMiddlewares(c.ctx, s) })
 	}
 	if err != nil {
-		s.cancel()
+		s.endContext()
 		nsp.unreserve()
 		c.endConnecting(name)
 		if c.ctx.Err() == nil {
@@ -295,7 +296,6 @@ func (c *conn) writeConnectError(name string, err error) {
 func (c *conn) newSocket(nsp *Namespace, p *socketio.Packet) *Socket {
 	s := &Socket{nsp: nsp, conn: c, connPkt: p}
 	s.exec = serial{srv: c.srv, paused: true}
-	s.ctx, s.cancel = context.WithCancel(c.ctx)
 	authMap := map[string]any{}
 	if p.Data != nil {
 		if err := c.srv.codec.Unmarshal(p, p.Data, &authMap); err != nil || authMap == nil {
@@ -352,7 +352,7 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 		s.mu.Lock()
 		s.connected = false
 		s.mu.Unlock()
-		s.cancel()
+		s.endContext()
 		nsp.unreserve()
 		return
 	}

@@ -660,3 +660,55 @@ func TestPingTimeoutReason(t *testing.T) {
 		t.Errorf("reason %q", ev[0])
 	}
 }
+
+// TestSocketContext: the context handlers get is the socket's, and it ends
+// when the socket disconnects, including one first asked for afterwards
+// (the runtime creates it on first use).
+func TestSocketContext(t *testing.T) {
+	srv := server.New(server.Options{})
+	type pair struct {
+		s   *server.Socket
+		ctx context.Context
+	}
+	events := make(chan pair, 2)
+	sockets := make(chan *server.Socket, 2)
+	left := make(chan struct{}, 2)
+	srv.OnConnection(func(s *server.Socket) {
+		s.On("ctx", func(ctx context.Context, s *server.Socket, ev *server.Event) { events <- pair{s, ctx} })
+		s.OnDisconnect(func(string) { left <- struct{}{} })
+		sockets <- s
+	})
+	base := serve(t, srv)
+
+	c := dialRaw(t, base)
+	c.connect("/", "")
+	<-sockets
+	c.send(`42["ctx"]`)
+	p := <-events
+	if p.ctx != p.s.Context() {
+		t.Fatal("the handler's context is not the socket's")
+	}
+	if p.ctx.Err() != nil {
+		t.Fatalf("context ended while connected: %v", p.ctx.Err())
+	}
+	c.send("41")
+	select {
+	case <-p.ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("context still open 5 s after the disconnect")
+	}
+
+	// A socket whose context nobody asked for until after it left.
+	c.connect("/", "")
+	s := <-sockets
+	<-left
+	c.send("41")
+	select {
+	case <-left:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no disconnect 5 s after DISCONNECT")
+	}
+	if err := s.Context().Err(); err != context.Canceled {
+		t.Fatalf("context of a disconnected socket: %v, want context.Canceled", err)
+	}
+}

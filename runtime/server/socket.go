@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"sync"
 
@@ -29,11 +30,12 @@ type Socket struct {
 	recovered bool
 	restored  *adapter.RestoredSession // until activated
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	exec   serial
+	exec serial
 
 	mu              sync.Mutex
+	ctx             context.Context // see Context
+	cancel          context.CancelFunc
+	ended           bool // the context is over (or will be when created)
 	connected       bool
 	closing         bool
 	live            bool     // reachable through the adapter (rooms joined)
@@ -57,7 +59,17 @@ func (s *Socket) ID() string { return s.id }
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns the connection's handshake details.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if hs := s.handshake; hs.Query == nil {
+		hs.Query = url.Values{}
+		if u, err := url.ParseRequestURI(hs.URL); err == nil {
+			hs.Query = u.Query()
+		}
+	}
+	return s.handshake
+}
 
 // Transport returns the connection's current transport, "polling" or
 // "websocket".
@@ -73,7 +85,29 @@ func (s *Socket) Conn() *engine.Session { return s.conn.es }
 func (s *Socket) Recovered() bool { return s.recovered }
 
 // Context returns a context that ends when the socket disconnects.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		// Created on first use: most idle sockets never need one.
+		s.ctx, s.cancel = context.WithCancel(s.conn.ctx)
+		if s.ended {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
+
+// endContext ends the socket's context, now or when it is created.
+func (s *Socket) endContext() {
+	s.mu.Lock()
+	s.ended = true
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
 
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool {
@@ -378,7 +412,7 @@ func (s *Socket) CancelAck(id int64) {
 
 // Details describes the socket. It implements adapter.Socket.
 func (s *Socket) Details() adapter.SocketDetails {
-	return adapter.SocketDetails{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data(), Local: s}
+	return adapter.SocketDetails{ID: s.id, Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data(), Local: s}
 }
 
 // onEvent queues an incoming event for the socket's handlers.
@@ -398,9 +432,10 @@ func (s *Socket) dispatch(ev *Event) {
 	mws := s.mws
 	s.mu.Unlock()
 	pmw, nmw := s.nsp.eventMiddlewares()
+	ctx := s.Context()
 	for _, list := range [][]EventMiddleware{pmw, nmw, mws} {
 		for _, mw := range list {
-			if err := mw(s.ctx, s, ev); err != nil {
+			if err := mw(ctx, s, ev); err != nil {
 				s.emitError(err)
 				return
 			}
@@ -410,7 +445,7 @@ func (s *Socket) dispatch(ev *Event) {
 		h = s.nsp.handlerFor(ev.Name)
 	}
 	if h != nil {
-		h(s.ctx, s, ev)
+		h(ctx, s, ev)
 	}
 }
 
@@ -451,7 +486,7 @@ func (s *Socket) onClose(reason string) bool {
 	data := s.data
 	s.mu.Unlock()
 
-	s.cancel()
+	s.endContext()
 	srv := s.nsp.srv
 	if srv.opts.ConnectionStateRecovery != nil && recoverable[reason] && s.pid != "" {
 		s.nsp.adapter.PersistSession(&adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: data})
