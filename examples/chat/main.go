@@ -1,9 +1,14 @@
 // Command chat is the sio example chat server: typed events generated from
 // chatschema, rooms, history, typing notices and file uploads, on the
-// in-memory adapter.
+// in-memory adapter, and the chat web page (package chatweb) at /.
 //
 //	go run ./examples/chat                 # serves http://localhost:3000
 //	go run ./examples/chat/chatcli -user alice -room general
+//
+// The page loads the official socket.io-client browser bundle from
+// -client-dist (by default interop/node_modules/socket.io-client/dist, looked
+// for in the working directory and its parents) or, when it is not
+// installed, from cdn.socket.io.
 package main
 
 import (
@@ -22,19 +27,21 @@ import (
 	"github.com/siogen/sio/codec/msgpack"
 	"github.com/siogen/sio/codec/socketio"
 	"github.com/siogen/sio/examples/chat/chatserver"
+	"github.com/siogen/sio/examples/chat/chatweb"
 	"github.com/siogen/sio/runtime/server"
 )
 
 func main() {
 	addr := flag.String("addr", "localhost:3000", "listen address")
 	parser := flag.String("parser", "json", "Socket.IO parser: json or msgpack (socket.io-msgpack-parser)")
+	dist := flag.String("client-dist", chatweb.FindClientDist("."), "directory of the socket.io-client npm package's browser bundles (dist/); the page falls back to cdn.socket.io without them")
 	flag.Parse()
-	if err := run(*addr, *parser); err != nil {
+	if err := run(*addr, *parser, *dist); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr, parser string) error {
+func run(addr, parser, dist string) error {
 	var codec socketio.Codec
 	switch parser {
 	case "json":
@@ -47,11 +54,8 @@ func run(addr, parser string) error {
 	srv := server.New(server.Options{Codec: codec})
 	chatserver.Register(srv)
 
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", srv)
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "sio chat: Socket.IO namespace /chat at %s/socket.io/ (%s parser)\n", "http://"+r.Host, parser)
-	})
+	page := chatweb.Options{Msgpack: parser == "msgpack", ClientDist: dist}
+	mux := chatweb.Mux(srv, page)
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -59,6 +63,7 @@ func run(addr, parser string) error {
 	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("sio chat listening on http://%s (namespace /chat, %s parser)\n", ln.Addr(), parser)
+	fmt.Printf("open http://%s/ in a browser (socket.io-client bundle: %s)\n", ln.Addr(), page.BundleSource())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
