@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,17 +27,24 @@ import (
 )
 
 // chromium returns the Chromium binary the browser test drives: $CHROMIUM,
-// or Debian's /usr/bin/chromium. A missing browser fails the test.
+// else Debian's /usr/bin/chromium, else chromium on PATH. A missing browser
+// fails the test.
 func chromium(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+			t.Fatalf("CHROMIUM=%s is not a Chromium binary", p)
+		}
+		return p
 	}
-	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
-		t.Fatalf("chromium not found at %s: install it (Debian/Ubuntu as root: apt-get install -y chromium) or set CHROMIUM to a Chromium binary", p)
+	if fi, err := os.Stat("/usr/bin/chromium"); err == nil && !fi.IsDir() {
+		return "/usr/bin/chromium"
 	}
-	return p
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("chromium is not installed (neither /usr/bin/chromium nor chromium on PATH): install it (Debian/Ubuntu as root: apt-get install -y chromium) or set CHROMIUM to a Chromium binary")
+	return ""
 }
 
 // clientDist returns the installed socket.io-client bundles and checks that
