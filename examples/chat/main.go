@@ -1,6 +1,7 @@
 // Command chat is the sio example chat server: typed events generated from
 // chatschema, rooms, history, typing notices and file uploads, on the
-// in-memory adapter, and the chat web page (package chatweb) at /.
+// in-memory adapter (or, with -redis host:port, the Redis adapter shared
+// with other servers), and the chat web page (package chatweb) at /.
 //
 //	go run ./examples/chat                 # serves http://localhost:3000
 //	go run ./examples/chat/chatcli -user alice -room general
@@ -24,24 +25,28 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/siogen/sio/codec/msgpack"
 	"github.com/siogen/sio/codec/socketio"
 	"github.com/siogen/sio/examples/chat/chatserver"
 	"github.com/siogen/sio/examples/chat/chatweb"
+	redisadapter "github.com/siogen/sio/runtime/adapter/redis"
 	"github.com/siogen/sio/runtime/server"
 )
 
 func main() {
 	addr := flag.String("addr", "localhost:3000", "listen address")
 	parser := flag.String("parser", "json", "Socket.IO parser: json or msgpack (socket.io-msgpack-parser)")
+	redisAddr := flag.String("redis", "", "Redis address (host:port): share rooms and broadcasts with the other servers on it (Redis adapter, compatible with @socket.io/redis-adapter)")
 	dist := flag.String("client-dist", chatweb.FindClientDist("."), "directory of the socket.io-client npm package's browser bundles (dist/); the page falls back to cdn.socket.io without them")
 	flag.Parse()
-	if err := run(*addr, *parser, *dist); err != nil {
+	if err := run(*addr, *parser, *dist, *redisAddr); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr, parser, dist string) error {
+func run(addr, parser, dist, redisAddr string) error {
 	var codec socketio.Codec
 	switch parser {
 	case "json":
@@ -51,7 +56,13 @@ func run(addr, parser, dist string) error {
 	default:
 		return fmt.Errorf("chat: unknown parser %q (want json or msgpack)", parser)
 	}
-	srv := server.New(server.Options{Codec: codec})
+	opts := server.Options{Codec: codec}
+	if redisAddr != "" {
+		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+		defer rdb.Close() // after srv.Close below, which closes the adapters
+		opts.Adapter = redisadapter.New(rdb, redisadapter.Options{})
+	}
+	srv := server.New(opts)
 	chatserver.Register(srv)
 
 	page := chatweb.Options{Msgpack: parser == "msgpack", ClientDist: dist}
