@@ -51,7 +51,12 @@ type node struct {
 // and stores {"name": auth.name, "node": name} as socket data.
 func startNode(t *testing.T, key, name string, codec socketio.Codec) *node {
 	t.Helper()
-	rdb := newRedisClient(t)
+	return startNodeOn(t, newRedisClient(t), key, name, codec)
+}
+
+// startNodeOn is startNode with the Redis client rdb.
+func startNodeOn(t *testing.T, rdb *redis.Client, key, name string, codec socketio.Codec) *node {
+	t.Helper()
 	srv := server.New(server.Options{
 		Codec:   codec,
 		Logger:  quietLogger(),

@@ -41,32 +41,45 @@ func TestMain(m *testing.M) {
 }
 
 func startRedis() (stop func(), err error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, fmt.Errorf("redis-server is not installed (apt-get install -y redis-server): %w", err)
-	}
-	dir, err := os.MkdirTemp("", "sio-redis-")
+	addr, stop, err := startRedisServer(0)
 	if err != nil {
 		return nil, err
 	}
+	redisAddr = addr
+	return stop, nil
+}
+
+// startRedisServer starts a redis-server on 127.0.0.1:port (a free port
+// when port is 0) in a temporary directory, and waits until it answers.
+func startRedisServer(port int) (addr string, stop func(), err error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", nil, fmt.Errorf("redis-server is not installed (apt-get install -y redis-server): %w", err)
+	}
+	dir, err := os.MkdirTemp("", "sio-redis-")
+	if err != nil {
+		return "", nil, err
+	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
+		p := port
+		if p == 0 {
+			if p, err = freePort(); err != nil {
+				return "", nil, err
+			}
 		}
 		logf, err := os.Create(filepath.Join(dir, "redis.log"))
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
+		cmd := exec.Command(bin, "--port", strconv.Itoa(p), "--save", "", "--appendonly", "no",
 			"--bind", "127.0.0.1", "--dir", dir)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
 			logf.Close()
-			return nil, fmt.Errorf("start redis-server: %w", err)
+			return "", nil, fmt.Errorf("start redis-server: %w", err)
 		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 		stop := func() {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
@@ -74,8 +87,7 @@ func startRedis() (stop func(), err error) {
 			os.RemoveAll(dir)
 		}
 		if lastErr = waitRedis(addr); lastErr == nil {
-			redisAddr = addr
-			return stop, nil
+			return addr, stop, nil
 		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -83,7 +95,7 @@ func startRedis() (stop func(), err error) {
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
 	os.RemoveAll(dir)
-	return nil, fmt.Errorf("redis-server did not start: %v\n%s", lastErr, log)
+	return "", nil, fmt.Errorf("redis-server did not start: %v\n%s", lastErr, log)
 }
 
 func freePort() (int, error) {
