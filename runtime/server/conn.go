@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,14 +25,13 @@ type conn struct {
 	dec socketio.Decoder
 	hs  Handshake // shared part of the sockets' handshakes
 
-	ctx    context.Context // ends when the session closes
-	cancel context.CancelFunc
-
 	failed bool // decode error seen (touched by OnPacket only)
 
 	mu         sync.Mutex
-	sockets    map[string]*Socket // by namespace name
-	connecting map[string]struct{}
+	ctx        context.Context // ends when the session closes; see context
+	cancel     context.CancelFunc
+	sockets    []*Socket // one per namespace joined; a client joins few
+	connecting []string  // namespaces whose handshake runs
 	closed     bool
 	timer      *time.Timer
 }
@@ -42,10 +42,7 @@ func (srv *Server) onSession(es *engine.Session) {
 		srv:        srv,
 		es:         es,
 		dec:        srv.codec.NewDecoder(socketio.DecoderOptions{MaxAttachments: srv.opts.MaxAttachments}),
-		sockets:    make(map[string]*Socket, 1),
-		connecting: make(map[string]struct{}, 1),
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	ehs := es.Handshake()
 	addr := ehs.RemoteAddr
 	if host, _, err := net.SplitHostPort(addr); err == nil {
@@ -86,6 +83,31 @@ func (c *conn) OnPacket(m engineio.Packet) {
 	c.route(p)
 }
 
+// context returns the connection's context, which ends when the session
+// closes. It is made on first use (a middleware, a dynamic namespace, a
+// socket's Context): an idle connection without them needs none.
+func (c *conn) context() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx == nil {
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+		if c.closed {
+			c.cancel()
+		}
+	}
+	return c.ctx
+}
+
+// socketLocked returns the socket of namespace name, or nil.
+func (c *conn) socketLocked(name string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
 // route hands a decoded packet to its namespace's socket.
 func (c *conn) route(p *socketio.Packet) {
 	c.mu.Lock()
@@ -93,10 +115,10 @@ func (c *conn) route(p *socketio.Packet) {
 		c.mu.Unlock()
 		return
 	}
-	s := c.sockets[p.Namespace]
-	_, connecting := c.connecting[p.Namespace]
+	s := c.socketLocked(p.Namespace)
+	connecting := slices.Contains(c.connecting, p.Namespace)
 	if p.Type == socketio.Connect && s == nil && !connecting {
-		c.connecting[p.Namespace] = struct{}{}
+		c.connecting = append(c.connecting, p.Namespace)
 		c.mu.Unlock()
 		c.srv.tasks.Add(1)
 		go func() {
@@ -140,12 +162,12 @@ func (c *conn) OnClose(reason string, err error) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
+	cancel := c.cancel
 	c.mu.Unlock()
-	c.cancel()
+	if cancel != nil {
+		cancel()
+	}
 	for _, s := range socks {
 		s.onClose(reason)
 	}
@@ -164,8 +186,8 @@ func (c *conn) onConnectTimeout() {
 // remove forgets a disconnected socket.
 func (c *conn) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -174,10 +196,7 @@ func (c *conn) remove(s *Socket) {
 // closes the connection.
 func (c *conn) disconnectAll() {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.Disconnect(false)
@@ -239,7 +258,7 @@ func (c *conn) connect(p *socketio.Packet) {
 	}
 	var nsp *Namespace
 	for range 3 {
-		nsp = c.srv.lookup(c.ctx, name, auth)
+		nsp = c.srv.lookup(c, name, auth)
 		if nsp == nil || nsp.reserve() {
 			break
 		}
@@ -254,13 +273,16 @@ func (c *conn) connect(p *socketio.Packet) {
 	var err error
 	rec := c.srv.opts.ConnectionStateRecovery
 	if !s.recovered || rec == nil || rec.RunMiddlewares {
-		err = c.srv.call(func() error { return nsp.runMiddlewares(c.ctx, s) })
+		err = c.srv.call(func() error { return nsp.runMiddlewares(c, s) })
 	}
 	if err != nil {
 		s.endContext()
 		nsp.unreserve()
 		c.endConnecting(name)
-		if c.ctx.Err() == nil {
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if !closed {
 			c.writeConnectError(name, err)
 		}
 		return
@@ -270,7 +292,7 @@ func (c *conn) connect(p *socketio.Packet) {
 
 func (c *conn) endConnecting(name string) {
 	c.mu.Lock()
-	delete(c.connecting, name)
+	c.connecting = slices.DeleteFunc(c.connecting, func(n string) bool { return n == name })
 	c.mu.Unlock()
 }
 
@@ -296,18 +318,10 @@ func (c *conn) writeConnectError(name string, err error) {
 func (c *conn) newSocket(nsp *Namespace, p *socketio.Packet) *Socket {
 	s := &Socket{nsp: nsp, conn: c, connPkt: p}
 	s.exec = serial{srv: c.srv, paused: true}
-	authMap := map[string]any{}
-	if p.Data != nil {
-		if err := c.srv.codec.Unmarshal(p, p.Data, &authMap); err != nil || authMap == nil {
-			authMap = map[string]any{}
-		}
-	}
-	hs := c.hs
-	hs.Auth = authMap
-	s.handshake = &hs
 	if c.srv.opts.ConnectionStateRecovery != nil {
-		pid, _ := authMap["pid"].(string)
-		offset, _ := authMap["offset"].(string)
+		auth := s.authMap()
+		pid, _ := auth["pid"].(string)
+		offset, _ := auth["offset"].(string)
 		if pid != "" && offset != "" {
 			sess, err := nsp.adapter.RestoreSession(pid, offset)
 			if err != nil {
@@ -346,7 +360,7 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 	}, 0)
 
 	c.mu.Lock()
-	delete(c.connecting, nsp.name)
+	c.connecting = slices.DeleteFunc(c.connecting, func(n string) bool { return n == nsp.name })
 	if c.closed {
 		c.mu.Unlock()
 		s.mu.Lock()
@@ -356,7 +370,7 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 		nsp.unreserve()
 		return
 	}
-	c.sockets[nsp.name] = s
+	c.sockets = append(c.sockets, s)
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil

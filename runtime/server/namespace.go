@@ -332,17 +332,21 @@ func (n *Namespace) handlerFor(event string) EventHandler {
 }
 
 // runMiddlewares runs the parent's then the namespace's middlewares.
-func (n *Namespace) runMiddlewares(ctx context.Context, s *Socket) error {
+func (n *Namespace) runMiddlewares(c *conn, s *Socket) error {
+	var parent []Middleware
 	if n.parent != nil {
-		for _, mw := range n.parent.table().middlewares {
+		parent = n.parent.table().middlewares
+	}
+	own := n.table().middlewares
+	if len(parent)+len(own) == 0 {
+		return nil
+	}
+	ctx := c.context()
+	for _, list := range [][]Middleware{parent, own} {
+		for _, mw := range list {
 			if err := mw(ctx, s); err != nil {
 				return err
 			}
-		}
-	}
-	for _, mw := range n.table().middlewares {
-		if err := mw(ctx, s); err != nil {
-			return err
 		}
 	}
 	return nil

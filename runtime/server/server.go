@@ -230,7 +230,7 @@ func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 }
 
 // lookup finds or creates (dynamically) the namespace a client asks for.
-func (srv *Server) lookup(ctx context.Context, name string, auth *Args) *Namespace {
+func (srv *Server) lookup(c *conn, name string, auth *Args) *Namespace {
 	srv.nsMu.RLock()
 	n := srv.nsps[name]
 	parents := srv.parents
@@ -242,7 +242,7 @@ func (srv *Server) lookup(ctx context.Context, name string, auth *Args) *Namespa
 		var ok bool
 		err := srv.call(func() error {
 			var err error
-			ok, err = p.match(ctx, name, auth)
+			ok, err = p.match(c.context(), name, auth)
 			return err
 		})
 		if err != nil || !ok {

@@ -25,7 +25,7 @@ type Socket struct {
 	pid       string
 	nsp       *Namespace
 	conn      *conn
-	handshake *Handshake
+	handshake *Handshake // see Handshake (guarded by mu)
 	connPkt   *socketio.Packet // the CONNECT packet (auth payload)
 	recovered bool
 	restored  *adapter.RestoredSession // until activated
@@ -62,13 +62,33 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 func (s *Socket) Handshake() *Handshake {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if hs := s.handshake; hs.Query == nil {
+	if s.handshake == nil {
+		// Made on first use: an idle socket keeps only its connection's
+		// request and its CONNECT packet.
+		hs := s.conn.hs
+		hs.Auth = s.authMap()
 		hs.Query = url.Values{}
 		if u, err := url.ParseRequestURI(hs.URL); err == nil {
 			hs.Query = u.Query()
 		}
+		s.handshake = &hs
 	}
 	return s.handshake
+}
+
+// authMap decodes the CONNECT payload into generic values: an empty map
+// when there is none or it is not an object.
+func (s *Socket) authMap() map[string]any {
+	var auth map[string]any
+	if p := s.connPkt; p.Data != nil {
+		if err := s.nsp.codec.Unmarshal(p, p.Data, &auth); err != nil {
+			auth = nil
+		}
+	}
+	if auth == nil {
+		auth = map[string]any{}
+	}
+	return auth
 }
 
 // Transport returns the connection's current transport, "polling" or
@@ -90,7 +110,7 @@ func (s *Socket) Context() context.Context {
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		// Created on first use: most idle sockets never need one.
-		s.ctx, s.cancel = context.WithCancel(s.conn.ctx)
+		s.ctx, s.cancel = context.WithCancel(s.conn.context())
 		if s.ended {
 			s.cancel()
 		}
