@@ -1,7 +1,6 @@
 package redisadapter_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/siogen/sio/codec/msgpack"
 	"github.com/siogen/sio/codec/socketio"
+	redisadapter "github.com/siogen/sio/runtime/adapter/redis"
 	"github.com/siogen/sio/runtime/server"
 )
 
@@ -408,5 +408,24 @@ func TestConcurrentBroadcasts(t *testing.T) {
 			next[from]++
 		}
 	}
-	_ = context.Background
+}
+
+// TestSpecificResponseChannel runs requests between servers that answer on
+// the requester's own response channel.
+func TestSpecificResponseChannel(t *testing.T) {
+	opts := redisadapter.Options{Key: testKey(t), PublishOnSpecificResponseChannel: true, RequestsTimeout: waitFor}
+	a := startNodeOpts(t, newRedisClient(t), "a", socketio.JSON, opts)
+	b := startNodeOpts(t, newRedisClient(t), "b", socketio.JSON, opts)
+	dial(t, a, "ca", socketio.JSON)
+	cb := dial(t, b, "cb", socketio.JSON)
+	ctx := ctxT(t)
+	rs, err := a.srv.Of("/").FetchSockets(ctx)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("fetch: %d %v", len(rs), err)
+	}
+	res, err := a.srv.Of("/").Timeout(waitFor).EmitWithAck(ctx, "ask")
+	if err != nil || len(res) != 2 {
+		t.Fatalf("broadcast with acks: %d %v", len(res), err)
+	}
+	cb.expect(t, "ask []")
 }

@@ -57,10 +57,17 @@ func startNode(t *testing.T, key, name string, codec socketio.Codec) *node {
 // startNodeOn is startNode with the Redis client rdb.
 func startNodeOn(t *testing.T, rdb *redis.Client, key, name string, codec socketio.Codec) *node {
 	t.Helper()
+	return startNodeOpts(t, rdb, name, codec, redisadapter.Options{Key: key})
+}
+
+// startNodeOpts is startNode with the Redis client rdb and adapter options.
+func startNodeOpts(t *testing.T, rdb *redis.Client, name string, codec socketio.Codec, opts redisadapter.Options) *node {
+	t.Helper()
+	opts.Logger = quietLogger()
 	srv := server.New(server.Options{
 		Codec:   codec,
 		Logger:  quietLogger(),
-		Adapter: redisadapter.New(rdb, redisadapter.Options{Key: key, Logger: quietLogger()}),
+		Adapter: redisadapter.New(rdb, opts),
 	})
 	srv.OnConnection(func(s *server.Socket) {
 		var auth map[string]any

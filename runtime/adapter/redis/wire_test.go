@@ -223,3 +223,43 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWirePacket measures what a broadcast costs the adapter besides
+// the local delivery: the JSON-codec packet converted to the Redis msgpack
+// form and enveloped (sender), then decoded back for a JSON namespace
+// (each receiver).
+func BenchmarkWirePacket(b *testing.B) {
+	p := &socketio.Packet{Type: socketio.Event, Namespace: "/", ID: socketio.NoID, Event: "message"}
+	for _, v := range []any{"general", map[string]any{"from": "alice", "text": "hello, world", "at": 1700000000000}} {
+		if err := socketio.JSON.AppendArg(p, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	opts := adapter.BroadcastOptions{Rooms: []string{"general"}}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			packet, err := wirePacket(socketio.JSON, p, "/")
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = encodeBroadcast("AbCdEf", packet, opts)
+		}
+	})
+	packet, _ := wirePacket(socketio.JSON, p, "/")
+	msg := encodeBroadcast("AbCdEf", packet, opts)
+	for _, c := range []socketio.Codec{socketio.JSON, msgpack.Codec{}} {
+		b.Run("decode-"+c.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := decodeBroadcast(msg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := packetFromWire(c, m.packet); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
