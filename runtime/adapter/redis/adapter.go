@@ -134,9 +134,17 @@ func NewAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts Option
 	err := a.ps.Subscribe(ctx, a.requestChannel, a.responseChannel, a.specificResponseChannel)
 	// Wait for the four confirmations, keeping any message that comes
 	// first.
+	// (The first Receive stores its context in the PubSub for good: give
+	// it the adapter's, and bound the wait with a read timeout instead.)
+	deadline := time.Now().Add(opts.RequestsTimeout)
 	for confirmed := 0; err == nil && confirmed < 4; {
+		left := time.Until(deadline)
+		if left <= 0 {
+			err = context.DeadlineExceeded
+			break
+		}
 		var v any
-		v, err = a.ps.Receive(ctx)
+		v, err = a.ps.ReceiveTimeout(a.ctx, left)
 		switch v := v.(type) {
 		case *redis.Subscription:
 			confirmed++

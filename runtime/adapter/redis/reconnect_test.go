@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/siogen/sio/codec/socketio"
+	redisadapter "github.com/siogen/sio/runtime/adapter/redis"
 )
 
 // TestRedisRestart stops the Redis server under a cluster and starts it
@@ -72,4 +73,31 @@ func TestRedisRestart(t *testing.T) {
 			t.Fatalf("server count %d %v after the restart", n, err)
 		}
 	}
+}
+
+// TestRedisUnreachable starts a server whose Redis does not answer: the
+// adapter is created anyway (the error is logged), operations that need
+// Redis fail with an error instead of hanging, local ones work, and Close
+// leaves nothing behind.
+func TestRedisUnreachable(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	n := startNodeOpts(t, rdb, "a", socketio.JSON, redisadapter.Options{Key: testKey(t), RequestsTimeout: time.Second})
+	c := dial(t, n, "c", socketio.JSON)
+	if err := n.srv.Emit("x"); err == nil {
+		t.Error("broadcast without Redis: no error")
+	}
+	c.expect(t, "x []") // delivered locally all the same
+	if _, err := n.srv.Of("/").Adapter().ServerCount(ctxT(t)); err == nil {
+		t.Error("server count without Redis: no error")
+	}
+	if err := n.srv.Of("/").Local().Emit("y"); err != nil {
+		t.Error(err)
+	}
+	c.expect(t, "y []")
+	n.close()
 }
