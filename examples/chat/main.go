@@ -9,7 +9,7 @@
 // The page loads the official socket.io-client browser bundle from
 // -client-dist (by default interop/node_modules/socket.io-client/dist, looked
 // for in the working directory and its parents) or, when it is not
-// installed, from cdn.socket.io.
+// installed, from jsDelivr's npm CDN.
 package main
 
 import (
@@ -39,7 +39,7 @@ func main() {
 	addr := flag.String("addr", "localhost:3000", "listen address")
 	parser := flag.String("parser", "json", "Socket.IO parser: json or msgpack (socket.io-msgpack-parser)")
 	redisAddr := flag.String("redis", "", "Redis address (host:port): share rooms and broadcasts with the other servers on it (Redis adapter, compatible with @socket.io/redis-adapter)")
-	dist := flag.String("client-dist", chatweb.FindClientDist("."), "directory of the socket.io-client npm package's browser bundles (dist/); the page falls back to cdn.socket.io without them")
+	dist := flag.String("client-dist", chatweb.FindClientDist("."), "directory of the socket.io-client npm package's browser bundles (dist/); the page falls back to jsDelivr's npm CDN without them")
 	flag.Parse()
 	if err := run(*addr, *parser, *dist, *redisAddr); err != nil {
 		log.Fatal(err)

@@ -32,10 +32,12 @@ const (
 	MsgpackBundle = "socket.io.msgpack.min.js"
 )
 
-// CDNURL returns the official CDN address of a socket.io-client bundle
-// (JSONBundle or MsgpackBundle) of ClientVersion.
+// CDNURL returns the jsDelivr address of a socket.io-client bundle
+// (JSONBundle or MsgpackBundle) of ClientVersion. jsDelivr serves every
+// file of every npm release, so the address exists for whatever version
+// package-lock.json pins.
 func CDNURL(bundle string) string {
-	return "https://cdn.socket.io/" + ClientVersion + "/" + bundle
+	return "https://cdn.jsdelivr.net/npm/socket.io-client@" + ClientVersion + "/dist/" + bundle
 }
 
 //go:embed static
@@ -107,7 +109,7 @@ func (o Options) localBundle() (string, bool) {
 // contentSecurityPolicy lets the page run only its own scripts and the
 // socket.io-client bundle (local or from the CDN), connect only back to this
 // server (WebSocket included) and to the blob: URLs of received files.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' https://cdn.socket.io; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; " +
 	"connect-src 'self' blob:; img-src 'self' blob: data:; style-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

@@ -62,9 +62,9 @@ func TestHandler(t *testing.T) {
 		{name: "local msgpack bundle", method: "GET", path: "/socket.io.min.js", opts: chatweb.Options{ClientDist: dist, Msgpack: true},
 			status: 200, contentType: "text/javascript", body: msgpackBundle, wholeBody: true},
 		{name: "cdn json bundle", method: "GET", path: "/socket.io.min.js",
-			status: 302, location: "https://cdn.socket.io/" + chatweb.ClientVersion + "/socket.io.min.js"},
+			status: 302, location: "https://cdn.jsdelivr.net/npm/socket.io-client@" + chatweb.ClientVersion + "/dist/socket.io.min.js"},
 		{name: "cdn msgpack bundle", method: "GET", path: "/socket.io.min.js", opts: chatweb.Options{Msgpack: true},
-			status: 302, location: "https://cdn.socket.io/" + chatweb.ClientVersion + "/socket.io.msgpack.min.js"},
+			status: 302, location: "https://cdn.jsdelivr.net/npm/socket.io-client@" + chatweb.ClientVersion + "/dist/socket.io.msgpack.min.js"},
 		{name: "dist without bundles", method: "GET", path: "/socket.io.min.js", opts: chatweb.Options{ClientDist: t.TempDir()},
 			status: 302, location: chatweb.CDNURL(chatweb.JSONBundle)},
 		{name: "socket.io routed", method: "GET", path: "/socket.io/?EIO=4&transport=polling", status: 200, body: "socket.io handler", wholeBody: true},
@@ -91,7 +91,7 @@ func TestHandler(t *testing.T) {
 				t.Errorf("Location %q, want %q", loc, tc.location)
 			}
 			if tc.status == 200 && !strings.HasPrefix(tc.path, "/socket.io/") {
-				if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://cdn.socket.io;") {
+				if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://cdn.jsdelivr.net;") {
 					t.Errorf("Content-Security-Policy %q", csp)
 				}
 			}
@@ -121,5 +121,5 @@ func TestBundleSource(t *testing.T) {
 
 func ExampleCDNURL() {
 	fmt.Println(chatweb.CDNURL(chatweb.JSONBundle))
-	// Output: https://cdn.socket.io/4.8.4/socket.io.min.js
+	// Output: https://cdn.jsdelivr.net/npm/socket.io-client@4.8.4/dist/socket.io.min.js
 }

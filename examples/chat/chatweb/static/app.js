@@ -176,7 +176,7 @@ function connect(name) {
 }
 
 if (typeof io !== "function") {
-  setStatus("socket.io-client did not load: run `npm ci` in interop/ or allow cdn.socket.io");
+  setStatus("socket.io-client did not load: run `npm ci` in interop/ or allow cdn.jsdelivr.net");
   $("#join-button").disabled = true;
 }
 
