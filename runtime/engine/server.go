@@ -209,10 +209,9 @@ func newID() string {
 // queued first, then OnSession runs.
 func (srv *Server) newSession(r *http.Request, transport string, ws *wsConn) (*Session, bool) {
 	s := &Session{
-		srv:      srv,
-		pollWake: make(chan struct{}, 1),
-		usesWS:   ws != nil,
-		ws:       ws,
+		srv:    srv,
+		usesWS: ws != nil,
+		ws:     ws,
 		hs: Handshake{
 			Time:       time.Now(),
 			RemoteAddr: r.RemoteAddr,
@@ -222,6 +221,11 @@ func (srv *Server) newSession(r *http.Request, transport string, ws *wsConn) (*S
 			Secure:     r.TLS != nil,
 			Transport:  transport,
 		},
+	}
+	if ws == nil {
+		// Only polling waits on it; the sends are non-blocking selects,
+		// which a nil channel (a WebSocket session) skips.
+		s.pollWake = make(chan struct{}, 1)
 	}
 	upgrades := srv.upgrades
 	if ws != nil {
