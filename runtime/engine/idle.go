@@ -128,6 +128,9 @@ func (d *idler) run() {
 	for {
 		fds, ok := d.p.wait(time.Until(next))
 		if !ok {
+			// Closed by stop, or the poller failed: either way nothing
+			// parks any more and the parked readers resume.
+			d.resumeAll()
 			return
 		}
 		for _, fd := range fds {
@@ -150,22 +153,35 @@ func (d *idler) run() {
 func (d *idler) sweep() {
 	epoch := d.epoch.Add(1)
 	srv := d.srv
-	var idle []*wsConn
+	type wait struct {
+		c     *wsConn
+		epoch uint64
+	}
+	var idle []wait
 	srv.mu.Lock()
 	for c := range srv.conns {
 		if w := c.waitEpoch.Load(); w != 0 && w != kicked && epoch-w >= 2 {
-			idle = append(idle, c)
+			idle = append(idle, wait{c, w})
 		}
 	}
 	srv.mu.Unlock()
-	for _, c := range idle {
-		c.kick()
+	for _, w := range idle {
+		w.c.kick(w.epoch)
 	}
 }
 
-// stop ends the idler's goroutine and resumes every parked reader; later
-// readers do not park. It returns once the goroutine has.
+// stop ends the idler's goroutine, which resumes every parked reader;
+// later readers do not park. It returns once the goroutine has.
 func (d *idler) stop() {
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
+	d.p.close()
+	<-d.done
+}
+
+// resumeAll stops parking and resumes every parked reader.
+func (d *idler) resumeAll() {
 	d.mu.Lock()
 	d.stopped = true
 	parked := make([]*wsConn, 0, len(d.parked))
@@ -173,8 +189,6 @@ func (d *idler) stop() {
 		parked = append(parked, c)
 	}
 	d.mu.Unlock()
-	d.p.close()
-	<-d.done
 	for _, c := range parked {
 		c.unpark()
 	}
@@ -207,13 +221,12 @@ func (d *idler) unregister(c *wsConn) {
 	d.mu.Unlock()
 }
 
-// kick ends the reader's wait if it is still the one the idler saw: the
-// reader then finds a timeout and parks.
-func (c *wsConn) kick() {
+// kick ends the reader's wait if it is still the one the idler saw (begun
+// at epoch w, not a later one): the reader then finds a timeout and parks.
+func (c *wsConn) kick(w uint64) {
 	c.parkMu.Lock()
 	defer c.parkMu.Unlock()
-	w := c.waitEpoch.Load()
-	if c.stopping || w == 0 || w == kicked || !c.waitEpoch.CompareAndSwap(w, kicked) {
+	if c.stopping || !c.waitEpoch.CompareAndSwap(w, kicked) {
 		return
 	}
 	c.conn.SetReadDeadline(aLongTimeAgo)
@@ -235,11 +248,19 @@ func (c *wsConn) awaitData(d *idler) (parked bool, err error) {
 	}
 	// Kicked: kick set the deadline under parkMu before we could see it.
 	c.parkMu.Lock()
-	defer c.parkMu.Unlock()
 	c.waitEpoch.Store(0)
 	if c.stopping {
-		return false, err // the deadline is the session's: keep it
+		c.parkMu.Unlock()
+		// The session ended meanwhile and set its own deadline (a grace
+		// period for the peer's close frame, or one in the past): the
+		// kick's timeout is not the session's, so wait again under the
+		// session's deadline. No kick comes once stopping is set.
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			_, err = c.br.Peek(1)
+		}
+		return false, err
 	}
+	defer c.parkMu.Unlock()
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		return false, err
 	}

@@ -138,11 +138,15 @@ func (srv *Server) Close(ctx context.Context) error {
 		case <-idle:
 		case <-ctx.Done():
 			srv.mu.Lock()
+			conns := make([]*wsConn, 0, len(srv.conns))
 			for c := range srv.conns {
+				conns = append(conns, c)
+			}
+			srv.mu.Unlock()
+			for _, c := range conns { // outside srv.mu: a resumed reader takes it
 				c.conn.SetWriteDeadline(aLongTimeAgo)
 				c.stopReading(aLongTimeAgo)
 			}
-			srv.mu.Unlock()
 			return ctx.Err()
 		}
 	}

@@ -69,13 +69,15 @@ func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool
 		return nil, false
 	}
 	br := rw.Reader
+	fd := -1 // keeps net/http's reader, which is not pooled: never parks
 	if br.Buffered() == 0 {
+		fd = connFD(conn)
 		// net/http's 4 KiB reader stays referenced by its connection state;
 		// an idle WebSocket keeps only this smaller one.
 		br = readerPool.Get().(*bufio.Reader)
 		br.Reset(conn)
 	}
-	c := &wsConn{conn: conn, fd: connFD(conn), br: br, closed: make(chan struct{})}
+	c := &wsConn{conn: conn, fd: fd, br: br, closed: make(chan struct{})}
 	srv.mu.Lock()
 	srv.conns[c] = struct{}{}
 	srv.mu.Unlock()
