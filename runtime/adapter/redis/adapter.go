@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/internal/goid"
 	"github.com/siogen/sio/runtime/adapter"
 )
 
@@ -69,6 +71,10 @@ type Adapter struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the receive loop and the event queue's goroutine
 	events eventQueue     // server-side events, handled in order
+	// loopGID is the receive loop's goroutine id: a Close it causes (a
+	// remote disconnect empties a dynamic namespace, which the server
+	// then removes) must not wait for the loop itself.
+	loopGID atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -166,6 +172,7 @@ func (a *Adapter) UID() string { return a.uid }
 
 func (a *Adapter) loop(early []*redis.Message, ch <-chan *redis.Message) {
 	defer a.wg.Done()
+	a.loopGID.Store(goid.ID())
 	for _, m := range early {
 		a.onRedisMessage(m)
 	}
@@ -249,7 +256,11 @@ func (a *Adapter) Close() error {
 	a.mu.Unlock()
 	a.cancel()
 	err := a.ps.Close()
-	a.wg.Wait()
+	// Wait for the adapter's goroutines, unless this is one of them: it
+	// ends by itself once the handler that called Close returns.
+	if self := goid.ID(); self != a.loopGID.Load() && self != a.events.gid.Load() {
+		a.wg.Wait()
+	}
 	if err != nil && !errors.Is(err, redis.ErrClosed) {
 		return fmt.Errorf("redisadapter: close: %w", err)
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/internal/goid"
 	"github.com/siogen/sio/runtime/adapter"
 )
 
@@ -345,6 +347,7 @@ type eventQueue struct {
 	queue   []func()
 	running bool
 	wg      *sync.WaitGroup
+	gid     atomic.Uint64 // id of the goroutine running the queue, 0 when none
 }
 
 func (q *eventQueue) push(f func()) {
@@ -362,10 +365,12 @@ func (q *eventQueue) push(f func()) {
 
 func (q *eventQueue) run() {
 	defer q.wg.Done()
+	q.gid.Store(goid.ID())
 	for {
 		q.mu.Lock()
 		if len(q.queue) == 0 {
 			q.running = false
+			q.gid.Store(0)
 			q.mu.Unlock()
 			return
 		}
