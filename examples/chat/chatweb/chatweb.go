@@ -109,7 +109,7 @@ func (o Options) localBundle() (string, bool) {
 // contentSecurityPolicy lets the page run only its own scripts and the
 // socket.io-client bundle (local or from the CDN), connect only back to this
 // server (WebSocket included) and to the blob: URLs of received files.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net/npm/socket.io-client@" + ClientVersion + "/dist/; " +
 	"connect-src 'self' blob:; img-src 'self' blob: data:; style-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

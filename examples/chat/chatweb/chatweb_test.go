@@ -91,7 +91,7 @@ func TestHandler(t *testing.T) {
 				t.Errorf("Location %q, want %q", loc, tc.location)
 			}
 			if tc.status == 200 && !strings.HasPrefix(tc.path, "/socket.io/") {
-				if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://cdn.jsdelivr.net;") {
+				if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://cdn.jsdelivr.net/npm/socket.io-client@"+chatweb.ClientVersion+"/dist/;") {
 					t.Errorf("Content-Security-Policy %q", csp)
 				}
 			}
