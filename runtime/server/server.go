@@ -183,11 +183,8 @@ func (srv *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
 	}
-	srv.nsMu.Lock()
-	defer srv.nsMu.Unlock()
-	if n := srv.nsps[name]; n != nil {
-		return n
-	}
+	srv.nsMu.RLock()
+	n := srv.nsps[name]
 	var parent *ParentNamespace
 	for _, p := range srv.parents {
 		if p.re != nil && p.re.MatchString(name) {
@@ -195,17 +192,32 @@ func (srv *Server) Of(name string) *Namespace {
 			break
 		}
 	}
-	return srv.createLocked(name, parent)
+	srv.nsMu.RUnlock()
+	if n != nil {
+		return n
+	}
+	return srv.create(name, parent)
 }
 
-func (srv *Server) createLocked(name string, parent *ParentNamespace) *Namespace {
+// create makes the namespace name, or returns the one made meanwhile. The
+// adapter is created outside the namespaces' lock, since creating one may
+// wait (the Redis adapter subscribes); a namespace that lost the race
+// closes its adapter.
+func (srv *Server) create(name string, parent *ParentNamespace) *Namespace {
 	n := newNamespace(srv, name, parent)
+	srv.nsMu.Lock()
+	if other := srv.nsps[name]; other != nil {
+		srv.nsMu.Unlock()
+		_ = n.adapter.Close()
+		return other
+	}
 	srv.nsps[name] = n
 	if parent != nil {
 		parent.mu.Lock()
 		parent.children[name] = n
 		parent.mu.Unlock()
 	}
+	srv.nsMu.Unlock()
 	return n
 }
 
@@ -248,13 +260,7 @@ func (srv *Server) lookup(c *conn, name string, auth *Args) *Namespace {
 		if err != nil || !ok {
 			continue
 		}
-		srv.nsMu.Lock()
-		n := srv.nsps[name]
-		if n == nil {
-			n = srv.createLocked(name, p)
-		}
-		srv.nsMu.Unlock()
-		return n
+		return srv.create(name, p)
 	}
 	return nil
 }
