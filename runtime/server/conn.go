@@ -39,9 +39,9 @@ type conn struct {
 // onSession sets up a new Engine.IO session.
 func (srv *Server) onSession(es *engine.Session) {
 	c := &conn{
-		srv:        srv,
-		es:         es,
-		dec:        srv.codec.NewDecoder(socketio.DecoderOptions{MaxAttachments: srv.opts.MaxAttachments}),
+		srv: srv,
+		es:  es,
+		dec: srv.codec.NewDecoder(socketio.DecoderOptions{MaxAttachments: srv.opts.MaxAttachments}),
 	}
 	ehs := es.Handshake()
 	addr := ehs.RemoteAddr

@@ -25,7 +25,7 @@ type Socket struct {
 	pid       string
 	nsp       *Namespace
 	conn      *conn
-	handshake *Handshake // see Handshake (guarded by mu)
+	handshake *Handshake       // see Handshake (guarded by mu)
 	connPkt   *socketio.Packet // the CONNECT packet (auth payload)
 	recovered bool
 	restored  *adapter.RestoredSession // until activated
