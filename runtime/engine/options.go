@@ -72,6 +72,15 @@ type Options struct {
 	// ReasonTransportError and ErrQueueFull. Default 8 MiB; negative means
 	// unbounded, as in the reference server.
 	MaxQueuedBytes int
+
+	// DisableHTTPCompression sends polling responses uncompressed. By
+	// default, as in the reference server, a response of at least
+	// HTTPCompressionThreshold bytes is gzip- or deflate-encoded when the
+	// client accepts it (browsers do).
+	DisableHTTPCompression bool
+	// HTTPCompressionThreshold is the smallest polling response compressed,
+	// in bytes. Default 1024.
+	HTTPCompressionThreshold int
 }
 
 // CORS configures Cross-Origin Resource Sharing for the polling transport,
@@ -107,6 +116,9 @@ const (
 	DefaultUpgradeTimeout    = 10 * time.Second
 	DefaultMaxHTTPBufferSize = 1_000_000
 	DefaultMaxQueuedBytes    = 8 << 20
+	// DefaultHTTPCompressionThreshold is the reference's httpCompression
+	// threshold.
+	DefaultHTTPCompressionThreshold = 1024
 )
 
 // withDefaults fills zero fields and validates the rest.
@@ -134,6 +146,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxQueuedBytes == 0 {
 		o.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if o.HTTPCompressionThreshold == 0 {
+		o.HTTPCompressionThreshold = DefaultHTTPCompressionThreshold
 	}
 	if o.PingInterval < 0 || o.PingTimeout < 0 || o.UpgradeTimeout < 0 || o.MaxHTTPBufferSize < 0 {
 		return o, fmt.Errorf("engine: negative duration or size in Options")

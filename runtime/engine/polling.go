@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"mime"
@@ -92,14 +93,18 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	if draining {
 		s.srv.forget(s)
 	}
-	s.writePayload(w, batch, final)
+	s.writePayload(w, s.srv.pollEncoding(r), batch, final)
 }
 
-var payloadPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+var (
+	payloadPool    = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+	compressedPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
 
 // writePayload writes the packets, then the final packet type if >= 0, as
-// one polling response.
-func (s *Session) writePayload(w http.ResponseWriter, batch []engineio.Packet, final int) {
+// one polling response, compressed with enc ("" for none) when it is large
+// enough.
+func (s *Session) writePayload(w http.ResponseWriter, enc string, batch []engineio.Packet, final int) {
 	bp := payloadPool.Get().(*[]byte)
 	b := engineio.AppendPayload((*bp)[:0], batch...)
 	clear(batch) // drop references to shared data early
@@ -111,12 +116,26 @@ func (s *Session) writePayload(w http.ResponseWriter, batch []engineio.Packet, f
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	body := b
+	if enc != "" && len(b) >= s.srv.opts.HTTPCompressionThreshold {
+		zb := compressedPool.Get().(*bytes.Buffer)
+		defer func() {
+			if zb.Cap() <= 64<<10 {
+				zb.Reset()
+				compressedPool.Put(zb)
+			}
+		}()
+		if err := compressInto(zb, enc, b); err == nil {
+			body = zb.Bytes()
+			h.Set("Content-Encoding", enc)
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout()))
 	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
+	_, err := w.Write(body)
 	if cap(b) <= 64<<10 {
 		*bp = b[:0]
 		payloadPool.Put(bp)

@@ -70,6 +70,9 @@ func run() error {
 			PingInterval:      *pingInterval,
 			PingTimeout:       *pingTimeout,
 			MaxHTTPBufferSize: *maxBuf,
+			// As the Node bench server's httpCompression: false (the load
+			// generator does not ask for compression anyway).
+			DisableHTTPCompression: true,
 		},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
