@@ -80,3 +80,21 @@ func TestSanitizeUTF8(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAcceptEncoding: any Accept-Encoding value picks gzip, deflate or
+// nothing, without panicking; a header naming only gzip gets gzip.
+func FuzzAcceptEncoding(f *testing.F) {
+	for _, s := range []string{"gzip, deflate, br", "gzip;q=0, deflate", "*;q=0.5", "identity", "", "gzip;q=", "deflate;q=1.5", ",,;;=,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		switch got := acceptedEncoding([]string{v}); got {
+		case "", encodingGzip, encodingDeflate:
+		default:
+			t.Fatalf("acceptedEncoding(%q) = %q", v, got)
+		}
+		if got := acceptedEncoding([]string{"gzip"}); got != encodingGzip {
+			t.Fatalf("gzip alone: %q", got)
+		}
+	})
+}
