@@ -222,7 +222,7 @@ func TestSocketIdentityAndHandshake(t *testing.T) {
 		t.Errorf("auth %v", h.Auth)
 	case h.Query.Get("EIO") != "4" || !strings.HasPrefix(h.URL, "/socket.io/?"):
 		t.Errorf("query %v url %q", h.Query, h.URL)
-	case h.Address != "127.0.0.1" || h.Headers.Get("Upgrade") == "" || h.Issued == 0:
+	case h.Address != "127.0.0.1" || h.Headers.Get("Upgrade") == "" || h.Issued == 0 || !strings.HasPrefix(h.Headers.Get("Host"), "127.0.0.1:"):
 		t.Errorf("handshake %+v", h)
 	case s.Transport() != "websocket" || s.Recovered():
 		t.Errorf("transport %q recovered %v", s.Transport(), s.Recovered())

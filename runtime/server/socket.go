@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"sync"
@@ -66,6 +67,15 @@ func (s *Socket) Handshake() *Handshake {
 		// Made on first use: an idle socket keeps only its connection's
 		// request and its CONNECT packet.
 		hs := s.conn.hs
+		if host := s.conn.es.Handshake().Host; host != "" && hs.Headers.Get("Host") == "" {
+			// net/http moves Host out of the header map; the reference's
+			// socket.handshake.headers has it.
+			hs.Headers = hs.Headers.Clone()
+			if hs.Headers == nil {
+				hs.Headers = http.Header{}
+			}
+			hs.Headers.Set("Host", host)
+		}
 		hs.Auth = s.authMap()
 		hs.Query = url.Values{}
 		if u, err := url.ParseRequestURI(hs.URL); err == nil {
