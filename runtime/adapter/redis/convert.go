@@ -2,8 +2,12 @@ package redisadapter
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"time"
+	"math"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/siogen/sio/codec/engineio"
 	"github.com/siogen/sio/codec/msgpack"
@@ -13,8 +17,10 @@ import (
 // Event arguments cross Redis as msgpack (broadcasts, acks of broadcasts)
 // or JSON (server-side emits and their answers, socket data), while a
 // namespace holds them raw in its own codec. These functions convert: raw
-// when the formats match, through generic Go values otherwise (which keeps
-// values but not the order of object keys, written sorted).
+// when the formats match, otherwise through an ordered value tree
+// (ordered.go) that keeps the order of object keys at every depth, as the
+// Node adapter does (JavaScript objects keep insertion order). Numbers are
+// float64 on the way, as in JavaScript.
 
 var mp msgpack.Codec
 
@@ -22,13 +28,20 @@ var mp msgpack.Codec
 func isMsgpack(c socketio.Codec) bool { return c.Name() == "msgpack" }
 
 // toWireArg converts raw (one of p's arguments, in codec c) to a msgpack
-// value.
+// value. With the JSON codec, placeholders become bin from p.Attachments and
+// object keys keep their order.
 func toWireArg(c socketio.Codec, p *socketio.Packet, raw socketio.Raw) (socketio.Raw, error) {
 	if isMsgpack(c) {
 		return raw, nil
 	}
 	var v any
-	if err := c.Unmarshal(p, raw, &v); err != nil {
+	var err error
+	if c.Name() == socketio.JSON.Name() {
+		v, err = fromJSON(raw, attachmentsOf(p))
+	} else { // another codec: its generic values (map keys sorted)
+		err = c.Unmarshal(p, raw, &v)
+	}
+	if err != nil {
 		return nil, err
 	}
 	var tmp socketio.Packet
@@ -55,17 +68,36 @@ func toWireArgs(c socketio.Codec, p *socketio.Packet) ([]socketio.Raw, error) {
 }
 
 // appendFromWire appends a normalized msgpack value to p's arguments in
-// codec c.
+// codec c. With the JSON codec, map keys keep their wire order, bin becomes
+// an attachment, a timestamp its ISO string and numbers print as
+// JSON.stringify prints them.
 func appendFromWire(c socketio.Codec, p *socketio.Packet, raw socketio.Raw) error {
 	if isMsgpack(c) {
 		p.Args = append(p.Args, raw)
 		return nil
 	}
-	var v any
-	if err := mp.Unmarshal(nil, raw, &v); err != nil {
+	if c.Name() != socketio.JSON.Name() { // another codec: generic values
+		var v any
+		if err := mp.Unmarshal(nil, raw, &v); err != nil {
+			return err
+		}
+		return c.AppendArg(p, jsTree(v, false))
+	}
+	v, err := fromMsgpack(raw)
+	if err != nil {
 		return err
 	}
-	return c.AppendArg(p, jsValues(v, false))
+	return c.AppendArg(p, jsTree(v, false))
+}
+
+// attachmentsOf returns p's attachments for fromJSON: nil when p has none,
+// so that placeholder-shaped objects stay objects (as the JSON codec's
+// Unmarshal leaves them in a packet without attachments).
+func attachmentsOf(p *socketio.Packet) [][]byte {
+	if len(p.Attachments) == 0 {
+		return nil
+	}
+	return p.Attachments
 }
 
 // normalize validates a msgpack value written by notepack (or anyone) and
@@ -120,16 +152,26 @@ func packetFromWire(c socketio.Codec, b []byte) (*socketio.Packet, error) {
 
 // toJSON converts raw (one of p's arguments in codec c) to the JSON the Node
 // adapter would produce with JSON.stringify: a Buffer becomes
-// {"type":"Buffer","data":[...]}, a Date its ISO string.
+// {"type":"Buffer","data":[...]}, a Date its ISO string; object keys keep
+// their order.
 func toJSON(c socketio.Codec, p *socketio.Packet, raw socketio.Raw) (json.RawMessage, error) {
-	if c.Name() == socketio.JSON.Name() && len(p.Attachments) == 0 {
-		return json.RawMessage(raw), nil
-	}
 	var v any
-	if err := c.Unmarshal(p, raw, &v); err != nil {
+	var err error
+	switch {
+	case c.Name() == socketio.JSON.Name() && len(p.Attachments) == 0:
+		return json.RawMessage(raw), nil
+	case c.Name() == socketio.JSON.Name():
+		v, err = fromJSON(raw, p.Attachments)
+	case isMsgpack(c):
+		v, err = fromMsgpack(raw)
+	default: // another codec: its generic values (map keys sorted)
+		err = c.Unmarshal(p, raw, &v)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(jsValues(v, true))
+	b, err := jsonv2.Marshal(jsTree(v, true), stringifyOptions)
+	return json.RawMessage(b), err
 }
 
 // appendFromJSON appends a JSON value to p's arguments in codec c.
@@ -137,37 +179,27 @@ func appendFromJSON(c socketio.Codec, p *socketio.Packet, raw json.RawMessage) e
 	if c.Name() == socketio.JSON.Name() {
 		return c.AppendArg(p, socketio.Raw(raw))
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := fromJSON(raw, nil)
+	if err != nil {
 		return err
 	}
 	return c.AppendArg(p, v)
 }
 
-// jsValues rewrites what JSON cannot carry the way JavaScript would:
-// time.Time becomes its ISO string and, when buffers is set, []byte a
-// Buffer's toJSON form.
-func jsValues(v any, buffers bool) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.UTC().Format("2006-01-02T15:04:05.000Z")
-	case []byte:
-		if !buffers {
-			return x
+// stringifyOptions write JSON as JSON.stringify does: no HTML escaping, 0
+// for negative zero, null for NaN and the infinities (and Go maps, from
+// codecs other than JSON and msgpack, with sorted keys).
+var stringifyOptions = jsonv2.JoinOptions(
+	jsonv2.Deterministic(true),
+	jsontext.EscapeForHTML(false),
+	jsontext.EscapeForJS(false),
+	jsonv2.WithMarshalers(jsonv2.MarshalToFunc(func(enc *jsontext.Encoder, f float64) error {
+		switch {
+		case f == 0:
+			return enc.WriteToken(jsontext.Int(0))
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return enc.WriteToken(jsontext.Null)
 		}
-		data := make([]int, len(x))
-		for i, b := range x {
-			data[i] = int(b)
-		}
-		return map[string]any{"type": "Buffer", "data": data}
-	case []any:
-		for i, e := range x {
-			x[i] = jsValues(e, buffers)
-		}
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsValues(e, buffers)
-		}
-	}
-	return v
-}
+		return errors.ErrUnsupported
+	})),
+)

@@ -53,8 +53,11 @@
 //   - Connection state recovery is not supported (as with the reference
 //     Redis adapter): PersistSession keeps nothing.
 //   - With the JSON codec, arguments are converted to msgpack and back
-//     through generic Go values: values survive (binary included) but
-//     object keys come out sorted, and numbers are float64 on the way.
+//     through an ordered value tree: values survive (binary included) and
+//     object keys keep their order at every depth, as in JavaScript; numbers
+//     are float64 on the way (integers beyond 2^53 lose precision, as in a
+//     Node peer), and a repeated key keeps its first position and last
+//     value, as JSON.parse does.
 //   - Server-side emits travel as JSON, as in the reference: a binary
 //     argument arrives as a {"type":"Buffer","data":[...]} object.
 //   - Only the first argument of an ack crosses servers (the reference sends
