@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync"
 
@@ -67,7 +66,8 @@ func (s *Socket) Handshake() *Handshake {
 		// Made on first use: an idle socket keeps only its connection's
 		// request and its CONNECT packet.
 		hs := s.conn.hs
-		if host := s.conn.es.Handshake().Host; host != "" && hs.Headers.Get("Host") == "" {
+		ehs := s.conn.es.Handshake()
+		if host := ehs.Host; host != "" && hs.Headers.Get("Host") == "" {
 			// net/http moves Host out of the header map; the reference's
 			// socket.handshake.headers has it.
 			hs.Headers = hs.Headers.Clone()
@@ -77,10 +77,7 @@ func (s *Socket) Handshake() *Handshake {
 			hs.Headers.Set("Host", host)
 		}
 		hs.Auth = s.authMap()
-		hs.Query = url.Values{}
-		if u, err := url.ParseRequestURI(hs.URL); err == nil {
-			hs.Query = u.Query()
-		}
+		hs.Query = ehs.Query()
 		s.handshake = &hs
 	}
 	return s.handshake
@@ -118,6 +115,11 @@ func (s *Socket) Recovered() bool { return s.recovered }
 func (s *Socket) Context() context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.contextLocked()
+}
+
+// contextLocked is Context with s.mu held.
+func (s *Socket) contextLocked() context.Context {
 	if s.ctx == nil {
 		// Created on first use: most idle sockets never need one.
 		s.ctx, s.cancel = context.WithCancel(s.conn.context())
@@ -460,9 +462,9 @@ func (s *Socket) dispatch(ev *Event) {
 	}
 	h := s.events[ev.Name]
 	mws := s.mws
+	ctx := s.contextLocked()
 	s.mu.Unlock()
 	pmw, nmw := s.nsp.eventMiddlewares()
-	ctx := s.Context()
 	for _, list := range [][]EventMiddleware{pmw, nmw, mws} {
 		for _, mw := range list {
 			if err := mw(ctx, s, ev); err != nil {
