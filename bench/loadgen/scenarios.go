@@ -117,6 +117,11 @@ func Idle(ctx context.Context, t Target, n int, settle time.Duration) (Result, e
 	}
 	r.BaselineRSS, r.RSS = base.RSS, after.RSS
 	r.BytesPerConn = float64(after.RSS-base.RSS) / float64(n)
+	if after.RSS <= base.RSS {
+		// A collector that returns memory to the OS can leave RSS below the
+		// baseline when the connections cost less than its noise (a few MB).
+		r.Note = joinNote(r.Note, fmt.Sprintf("RSS ended %d KB below the baseline: %d connections are below the measurement noise", (base.RSS-after.RSS)/1024, n))
+	}
 	r.MemBefore, r.MemAfter = &base, &after
 	return r, nil
 }

@@ -321,10 +321,12 @@ func Aggregate(scs []Scenario, parsers []string, runs []Run) []Row {
 					row.Node = a
 				}
 			}
-			if row.Go.N > 0 && row.Node.N > 0 && row.Node.Median != 0 {
+			// A ratio needs two positive medians: an idle run can measure at
+			// or below zero when its connections cost less than RSS noise.
+			if row.Go.N > 0 && row.Node.N > 0 && row.Go.Median > 0 && row.Node.Median > 0 {
 				row.Ratio = row.Go.Median / row.Node.Median
 				row.Advantage = row.Ratio
-				if sc.LowerIsBetter && row.Go.Median > 0 {
+				if sc.LowerIsBetter {
 					row.Advantage = row.Node.Median / row.Go.Median
 				}
 			}
