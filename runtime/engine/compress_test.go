@@ -16,8 +16,10 @@ import (
 // TestPollingCompression: a poll response of at least the threshold is
 // gzip- or deflate-encoded as the request's Accept-Encoding allows (gzip
 // preferred, q-values respected), smaller ones and clients that accept
-// neither get it plain, and DisableHTTPCompression turns it off. The
-// decoded body is always the exact payload.
+// neither get it plain, and DisableHTTPCompression turns it off. As in the
+// reference (socket.compress(false)), a response goes plain only when every
+// packet in it was sent with NoCompress. The decoded body is always the
+// exact payload.
 func TestPollingCompression(t *testing.T) {
 	big := strings.Repeat("sio compresses polling ", 100) // 2,300 bytes
 	for _, tc := range []struct {
@@ -26,6 +28,9 @@ func TestPollingCompression(t *testing.T) {
 		msg     string
 		accept  string
 		wantEnc string
+		// plain: one send per element, with NoCompress as given; nil
+		// means one ordinary send.
+		plain []bool
 	}{
 		{name: "gzip", msg: big, accept: "gzip, deflate, br", wantEnc: "gzip"},
 		{name: "deflate only", msg: big, accept: "deflate", wantEnc: "deflate"},
@@ -37,6 +42,9 @@ func TestPollingCompression(t *testing.T) {
 		{name: "below threshold", msg: "small", accept: "gzip", wantEnc: ""},
 		{name: "lower threshold", opts: engine.Options{HTTPCompressionThreshold: 4}, msg: "small", accept: "gzip", wantEnc: "gzip"},
 		{name: "disabled", opts: engine.Options{DisableHTTPCompression: true}, msg: big, accept: "gzip", wantEnc: ""},
+		{name: "compress false", msg: big, accept: "gzip", wantEnc: "", plain: []bool{true}},
+		{name: "all compress false", msg: big, accept: "gzip", wantEnc: "", plain: []bool{true, true, true}},
+		{name: "one of three compressible", msg: big, accept: "gzip", wantEnc: "gzip", plain: []bool{true, false, true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sessions := make(chan *engine.Session, 1)
@@ -46,8 +54,17 @@ func TestPollingCompression(t *testing.T) {
 			ts := newTestServer(t, opts)
 			sid := ts.openPolling(t)
 			s := <-sessions
-			if err := s.Send(engineio.TextPacket(engineio.Message, tc.msg)); err != nil {
-				t.Fatal(err)
+			sends := tc.plain
+			if sends == nil {
+				sends = []bool{false}
+			}
+			var want []string
+			for _, plain := range sends {
+				ok, err := s.SendWith(engine.SendOptions{NoCompress: plain}, engineio.TextPacket(engineio.Message, tc.msg))
+				if !ok || err != nil {
+					t.Fatalf("SendWith: %v %v", ok, err)
+				}
+				want = append(want, "4"+tc.msg)
 			}
 			req, _ := http.NewRequest("GET", ts.pollURL(sid), nil)
 			if tc.accept != "" {
@@ -80,7 +97,7 @@ func TestPollingCompression(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := "4" + tc.msg; string(got) != want {
+			if want := strings.Join(want, "\x1e"); string(got) != want {
 				t.Fatalf("payload %d bytes %.40q…, want %d bytes", len(got), got, len(want))
 			}
 		})

@@ -76,7 +76,8 @@ type Options struct {
 	// DisableHTTPCompression sends polling responses uncompressed. By
 	// default, as in the reference server, a response of at least
 	// HTTPCompressionThreshold bytes is gzip- or deflate-encoded when the
-	// client accepts it (browsers do).
+	// client accepts it (browsers do) and some packet in it was not sent
+	// with SendOptions.NoCompress.
 	DisableHTTPCompression bool
 	// HTTPCompressionThreshold is the smallest polling response compressed,
 	// in bytes. Default 1024.

@@ -66,6 +66,9 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		abort(w, false, CodeBadRequest, "")
 		return
 	}
+	// Compressed unless every packet asked not to be (a final packet
+	// of our own allows it).
+	plain := len(s.queue) > 0 && int(s.plainQueued) == len(s.queue)
 	batch := s.takeQueueLocked()
 	final := -1
 	draining := s.state == stateDraining
@@ -93,7 +96,11 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	if draining {
 		s.srv.forget(s)
 	}
-	s.writePayload(w, s.srv.pollEncoding(r), batch, final)
+	enc := ""
+	if !plain || final >= 0 {
+		enc = s.srv.pollEncoding(r)
+	}
+	s.writePayload(w, enc, batch, final)
 }
 
 var (

@@ -159,6 +159,9 @@ type Session struct {
 	pollNoop    bool          // the pending GET must return now, with a noop if nothing else
 	pollFinal   engineio.PacketType
 	posting     bool // a POST is being processed
+	// plainQueued counts the queued packets sent with NoCompress: a poll
+	// response is compressed unless every packet in it asks not to be.
+	plainQueued int32
 
 	// upgrade
 	probe    *wsConn // the WebSocket being probed, nil when none
@@ -210,10 +213,34 @@ func (s *Session) SetHandler(h Handler) {
 // session is closed, and with ErrQueueFull (closing the session) when the
 // client does not keep up.
 func (s *Session) Send(ps ...engineio.Packet) error {
+	_, err := s.SendWith(SendOptions{}, ps...)
+	return err
+}
+
+// SendOptions are the per-emit transport flags of the reference's
+// socket.volatile and socket.compress(false).
+type SendOptions struct {
+	// Volatile drops the packets unless the transport can take them now;
+	// see SendVolatile.
+	Volatile bool
+	// NoCompress asks that the packets not be compressed. Long-polling
+	// compresses a response (see Options.HTTPCompressionThreshold) unless
+	// every packet in it was sent with NoCompress, as the reference does.
+	// WebSocket frames are never compressed.
+	NoCompress bool
+}
+
+// SendWith queues packets with per-send options and reports whether they
+// were queued: a volatile send that the transport cannot take now returns
+// false and no error; otherwise it behaves as Send.
+func (s *Session) SendWith(o SendOptions, ps ...engineio.Packet) (bool, error) {
+	if o.Volatile {
+		return s.sendVolatile(o, ps), nil
+	}
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
-		return ErrClosed
+		return false, ErrClosed
 	}
 	if max := s.srv.opts.MaxQueuedBytes; max > 0 {
 		n := s.queued
@@ -223,16 +250,19 @@ func (s *Session) Send(ps ...engineio.Packet) error {
 		if n > max {
 			s.mu.Unlock()
 			s.terminate(ReasonTransportError, ErrQueueFull, closeNow)
-			return ErrQueueFull
+			return false, ErrQueueFull
 		}
 	}
 	s.pushLocked(ps...)
+	if o.NoCompress {
+		s.plainQueued += int32(len(ps))
+	}
 	startWriter := s.kickLocked()
 	s.mu.Unlock()
 	if startWriter != nil {
 		s.srv.goTracked(startWriter)
 	}
-	return nil
+	return true, nil
 }
 
 // volatileBacklog is how many bytes may already wait in a session's queue
@@ -260,6 +290,10 @@ const volatileBacklog = 16 << 10
 // or once the session is closed. Volatile packets that are queued are
 // delivered like any other, in order with them.
 func (s *Session) SendVolatile(ps ...engineio.Packet) bool {
+	return s.sendVolatile(SendOptions{Volatile: true}, ps)
+}
+
+func (s *Session) sendVolatile(o SendOptions, ps []engineio.Packet) bool {
 	n := 0
 	for _, p := range ps {
 		n += len(p.Data) + packetOverhead
@@ -274,6 +308,9 @@ func (s *Session) SendVolatile(ps ...engineio.Packet) bool {
 		return false
 	}
 	s.pushLocked(ps...)
+	if o.NoCompress {
+		s.plainQueued += int32(len(ps))
+	}
 	startWriter := s.kickLocked()
 	s.mu.Unlock()
 	if startWriter != nil {
@@ -357,7 +394,7 @@ func (s *Session) takeQueueLocked() []engineio.Packet {
 	}
 	q := s.queue
 	s.queue = nil
-	s.queued = 0
+	s.queued, s.plainQueued = 0, 0
 	return q
 }
 
@@ -395,7 +432,7 @@ func (s *Session) end(reason string, err error, mode closeMode, inline bool) {
 	s.timer.Stop()
 	if mode == closeNow || mode == closeClient {
 		clear(s.queue) // drop references to shared broadcast data
-		s.queue, s.queued = nil, 0
+		s.queue, s.queued, s.plainQueued = nil, 0, 0
 	}
 	// An upgrade in progress is let finish when the application closes:
 	// a client that has had its probe answered pauses polling and waits

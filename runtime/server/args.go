@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/runtime/engine"
 )
 
 // Args is a list of arguments received from a client (an event's arguments
@@ -101,7 +102,7 @@ func (e *Event) Ack(args ...any) error {
 	if err := appendArgs(e.s.nsp.codec, p, args); err != nil {
 		return fmt.Errorf("server: ack %q: %w", e.Name, err)
 	}
-	return e.s.send(p, false)
+	return e.s.send(p, engine.SendOptions{})
 }
 
 // appendArgs encodes args onto p with c.

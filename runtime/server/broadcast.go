@@ -43,7 +43,9 @@ func (b BroadcastOperator) Local() BroadcastOperator { b.flags.Local = true; ret
 // volatile packets are not kept for connection state recovery.
 func (b BroadcastOperator) Volatile() BroadcastOperator { b.flags.Volatile = true; return b }
 
-// Compress sets the compress flag.
+// Compress(false) asks that the packets not be compressed: a polling
+// response made only of such packets is sent plain even when it is large
+// (engine.SendOptions.NoCompress). Compression is on by default.
 func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
 	b.flags.NoCompress = !compress
 	return b

@@ -215,27 +215,10 @@ func (c *conn) write(p *socketio.Packet) {
 	_ = c.es.Send(pkts...)
 }
 
-// volatileSender is implemented by an Engine.IO session that can tell
-// whether its transport takes packets right now (the reference's
-// transport.writable): SendVolatile queues them only then, and reports
-// whether it did.
-type volatileSender interface {
-	SendVolatile(ps ...engineio.Packet) bool
-}
-
-var _ volatileSender = (*engine.Session)(nil)
-
-// send queues encoded packets. Volatile packets are dropped when the
-// transport cannot take them now, if the engine can tell; otherwise they
-// are sent like the others.
-func (c *conn) send(pkts []engineio.Packet, volatile bool) error {
-	if volatile {
-		if vs, ok := any(c.es).(volatileSender); ok {
-			vs.SendVolatile(pkts...)
-			return nil
-		}
-	}
-	if err := c.es.Send(pkts...); err != nil {
+// send queues encoded packets with the emit's transport options: volatile
+// packets are dropped when the transport cannot take them now.
+func (c *conn) send(pkts []engineio.Packet, o engine.SendOptions) error {
+	if _, err := c.es.SendWith(o, pkts...); err != nil {
 		return fmt.Errorf("server: send to %s: %w", c.es.ID(), err)
 	}
 	return nil
@@ -410,7 +393,7 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 			cp.Namespace = nsp.name
 			cp.ID = socketio.NoID
 			if pkts, err := c.srv.codec.Encode(&cp); err == nil {
-				_ = c.send(pkts, false)
+				_ = c.send(pkts, engine.SendOptions{})
 			}
 		}
 		s.restored = nil

@@ -320,7 +320,8 @@ type Emitter struct {
 // Volatile lets the packet be dropped when the client cannot take it now.
 func (e Emitter) Volatile() Emitter { e.flags.Volatile = true; return e }
 
-// Compress sets the compress flag.
+// Compress(false) asks that the packet not be compressed: see
+// BroadcastOperator.Compress.
 func (e Emitter) Compress(compress bool) Emitter { e.flags.NoCompress = !compress; return e }
 
 // Emit sends an event to the socket's client.
@@ -372,11 +373,11 @@ func (s *Socket) deliver(p *socketio.Packet, flags adapter.BroadcastFlags) error
 		}
 		return s.nsp.adapter.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{s.id}, Flags: flags})
 	}
-	return s.send(p, flags.Volatile)
+	return s.send(p, sendOptions(flags))
 }
 
 // send encodes p and queues it on the connection if the socket is connected.
-func (s *Socket) send(p *socketio.Packet, volatile bool) error {
+func (s *Socket) send(p *socketio.Packet, o engine.SendOptions) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
@@ -384,29 +385,34 @@ func (s *Socket) send(p *socketio.Packet, volatile bool) error {
 	if err != nil {
 		return fmt.Errorf("server: encode %s: %w", p.Type, err)
 	}
-	return s.write(pkts, volatile)
+	return s.write(pkts, o)
 }
 
 // WriteEncoded queues packets encoded once for many sockets. It implements
 // adapter.Socket.
 func (s *Socket) WriteEncoded(pkts []engineio.Packet, flags adapter.BroadcastFlags) {
-	_ = s.write(pkts, flags.Volatile)
+	_ = s.write(pkts, sendOptions(flags))
 }
 
 // write queues packets on the connection, or holds them while the socket
 // is being connected (it is reachable before its CONNECT reply and missed
 // packets are out, which must go first).
-func (s *Socket) write(pkts []engineio.Packet, volatile bool) error {
+func (s *Socket) write(pkts []engineio.Packet, o engine.SendOptions) error {
 	s.mu.Lock()
 	if s.holding {
-		if !volatile {
+		if !o.Volatile {
 			s.held = append(s.held, pkts...)
 		}
 		s.mu.Unlock()
 		return nil
 	}
 	s.mu.Unlock()
-	return s.conn.send(pkts, volatile)
+	return s.conn.send(pkts, o)
+}
+
+// sendOptions maps an emit's flags to the Engine.IO session's.
+func sendOptions(f adapter.BroadcastFlags) engine.SendOptions {
+	return engine.SendOptions{Volatile: f.Volatile, NoCompress: f.NoCompress}
 }
 
 // release sends what write held, in order, and stops holding.
@@ -414,7 +420,7 @@ func (s *Socket) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.held) > 0 {
-		_ = s.conn.send(s.held, false)
+		_ = s.conn.send(s.held, engine.SendOptions{})
 	}
 	s.held, s.holding = nil, false
 }
