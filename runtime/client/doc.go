@@ -27,7 +27,8 @@
 //     namespace is connected again (a buffered emit is sent exactly once).
 //     Emits handed to a transport that then dies are not sent again: their
 //     acks fail with ErrDisconnected (at most once), as in socket.io-client.
-//   - Volatile().Emit drops the event when the namespace is not connected.
+//   - Volatile().Emit drops the event when the namespace is not connected
+//     or the transport is busy (a write on the network or waiting).
 //   - EmitWithAck's context deadline is the ack timeout: on expiry the ack
 //     is forgotten and a still-buffered emit is dropped.
 //   - SocketOptions.Retries gives socket.io-client's retry queue: acked

@@ -250,6 +250,15 @@ func (m *Manager) send(msgs []engineio.Packet) error {
 	return conn.Send(msgs...)
 }
 
+// sendVolatile hands msgs to the Engine.IO connection only if its
+// transport can take them right now (see engineclient.Conn.SendVolatile).
+func (m *Manager) sendVolatile(msgs []engineio.Packet) bool {
+	m.mu.Lock()
+	conn := m.conn
+	m.mu.Unlock()
+	return conn != nil && conn.SendVolatile(msgs...)
+}
+
 func (m *Manager) event(f func()) { m.run.do(f) }
 
 func (m *Manager) sockets(activeOnly bool) []*Socket {

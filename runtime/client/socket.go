@@ -320,11 +320,14 @@ type Volatile struct{ s *Socket }
 
 // Volatile returns an emitter whose events are dropped instead of buffered
 // when the namespace is not connected or the transport cannot take them
-// (for state that is soon stale: typing indicators, positions). Volatile
-// emits bypass the retry queue.
+// right now: a write is on the network, packets wait to be written, or an
+// upgrade has paused polling (socket.io-client's check of
+// transport.writable). They suit state that is soon stale: typing
+// indicators, positions. Volatile emits bypass the retry queue.
 func (s *Socket) Volatile() Volatile { return Volatile{s} }
 
-// Emit sends event with args unless the socket is disconnected.
+// Emit sends event with args if the socket is connected and its transport
+// writable now, and drops it otherwise (never an error for that).
 func (v Volatile) Emit(event string, args ...any) error { return v.s.emit(event, args, true) }
 
 // Emit sends event with args (each encoded by the codec; a []byte travels
@@ -350,12 +353,19 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 	if s.closed {
 		return fmt.Errorf("client: emit %q: %w", event, ErrClosed)
 	}
+	if volatile {
+		// Dropped unless connected and the transport is writable now, as
+		// socket.io-client discards a volatile packet when
+		// !engine.transport.writable.
+		if s.connected {
+			s.m.sendVolatile(msgs)
+		}
+		return nil
+	}
 	if s.connected && s.m.send(msgs) == nil {
 		return nil
 	}
-	if !volatile {
-		s.sendBuf = append(s.sendBuf, buffered{msgs: msgs, id: socketio.NoID})
-	}
+	s.sendBuf = append(s.sendBuf, buffered{msgs: msgs, id: socketio.NoID})
 	return nil
 }
 

@@ -80,6 +80,7 @@ type Conn struct {
 	closing      bool     // Close was called: flush, then end the session
 	closed       bool     // torn down
 	pausePoll    bool     // upgrade: the polling loop stops after its GET
+	writing      bool     // the writer has a batch on the network
 	reason       string
 	err          error
 	pingTimer    *time.Timer
@@ -239,6 +240,32 @@ func (c *Conn) Send(ps ...engineio.Packet) error {
 	c.mu.Unlock()
 	c.signal()
 	return nil
+}
+
+// SendVolatile queues message packets only if the transport can take them
+// right now, and reports whether it did; otherwise it drops them. The
+// transport can take them when nothing waits in the queue, no write is on
+// the network (a POST in flight on polling, a frame being written on
+// websocket) and no upgrade has paused polling: engine.io-client's
+// transport.writable, which socket.io-client checks for volatile emits.
+func (c *Conn) SendVolatile(ps ...engineio.Packet) bool {
+	for _, p := range ps {
+		if p.Type != engineio.Message {
+			return false
+		}
+	}
+	c.mu.Lock()
+	writable := !c.closed && !c.closing && !c.writing && len(c.queue) == 0 &&
+		!(c.pausePoll && c.tr.name() == Polling) &&
+		(c.pingDeadline.IsZero() || !time.Now().After(c.pingDeadline))
+	if writable {
+		c.queue = append(c.queue, ps...)
+	}
+	c.mu.Unlock()
+	if writable {
+		c.signal()
+	}
+	return writable
 }
 
 // Close ends the connection cleanly: queued packets are flushed, then a
@@ -466,6 +493,7 @@ func (c *Conn) flush(spare []engineio.Packet) ([]engineio.Packet, bool) {
 			c.queue = spare[:0]
 		}
 		closing := c.closing && len(c.queue) == 0
+		c.writing = len(batch) > 0 || closing
 		c.mu.Unlock()
 
 		deadline := time.Now().Add(c.cfg.RequestTimeout)
@@ -492,6 +520,9 @@ func (c *Conn) flush(spare []engineio.Packet) ([]engineio.Packet, bool) {
 			c.fail(ReasonTransportError, fmt.Errorf("engineclient: %s write %s: %w", tr.name(), c.hs.SID, err))
 			return spare, false
 		}
+		c.mu.Lock()
+		c.writing = false
+		c.mu.Unlock()
 		clear(batch)
 		spare = batch[:0]
 	}

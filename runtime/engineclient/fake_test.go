@@ -439,3 +439,83 @@ func containsAny(s string, subs []string) bool {
 	}
 	return false
 }
+
+// TestSendVolatileWhileWriting checks SendVolatile against
+// engine.io-client's transport.writable: a volatile packet goes when the
+// transport is idle and is dropped while a POST is on the network or
+// packets wait, while Send queues regardless.
+func TestSendVolatileWhileWriting(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	f := newFakePolling(fakeOpen)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			b, _ := io.ReadAll(r.Body)
+			f.posts <- string(b)
+			select { // held until the test releases it
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			io.WriteString(w, "ok")
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c, _ := dialFake(t, srv.URL, Options{Transports: []string{Polling}})
+	post := func() string {
+		t.Helper()
+		select {
+		case b := <-f.posts:
+			return b
+		case <-time.After(waitLimit):
+			t.Fatal("no POST")
+			return ""
+		}
+	}
+	msg := func(s string) engineio.Packet { return engineio.TextPacket(engineio.Message, s) }
+
+	if !c.SendVolatile(msg("v1")) {
+		t.Fatal("volatile send on an idle transport was dropped")
+	}
+	if got := post(); got != "4v1" {
+		t.Fatalf("POST %q", got)
+	}
+	// The POST of v1 is on the network.
+	if c.SendVolatile(msg("v2")) {
+		t.Error("volatile send accepted while a POST is in flight")
+	}
+	if err := c.Send(msg("n1")); err != nil {
+		t.Fatal(err)
+	}
+	if c.SendVolatile(msg("v3")) {
+		t.Error("volatile send accepted while packets wait")
+	}
+	release <- struct{}{}
+	if got := post(); got != "4n1" {
+		t.Fatalf("POST %q, want only the ordinary packet", got)
+	}
+	release <- struct{}{}
+	// Idle again once the response to the second POST is in.
+	deadline := time.Now().Add(waitLimit)
+	for !c.SendVolatile(msg("v4")) {
+		if time.Now().After(deadline) {
+			t.Fatal("transport never writable again")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := post(); got != "4v4" {
+		t.Fatalf("POST %q", got)
+	}
+	close(release)
+	if c.SendVolatile(engineio.Packet{Type: engineio.Ping}) {
+		t.Error("volatile ping accepted")
+	}
+	c.Close()
+	if c.SendVolatile(msg("late")) {
+		t.Error("volatile send accepted after Close")
+	}
+	srv.Close()
+	goleak.VerifyNone(t, leaks)
+}
