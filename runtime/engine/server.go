@@ -221,9 +221,9 @@ func (srv *Server) newSession(r *http.Request, transport string, ws *wsConn) (*S
 			RemoteAddr: r.RemoteAddr,
 			Host:       r.Host,
 			URL:        r.URL.RequestURI(),
-			Header:     r.Header,
 			Secure:     r.TLS != nil,
 			Transport:  transport,
+			header:     packHeader(r.Header),
 		},
 	}
 	if ws == nil {

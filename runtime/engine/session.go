@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -83,12 +82,12 @@ type Handshake struct {
 	Host string
 	// URL is the request URI (path and query) of the first request.
 	URL string
-	// Header holds the first request's headers.
-	Header http.Header
 	// Secure reports whether the first request came over TLS.
 	Secure bool
 	// Transport is the transport the session started on.
 	Transport string
+
+	header string // the first request's headers, packed (see Header)
 }
 
 // Query parses the query string of the first request.

@@ -49,15 +49,14 @@ func (srv *Server) onSession(es *engine.Session) {
 		addr = host
 	}
 	c.hs = Handshake{
-		Headers: ehs.Header,
 		Time:    ehs.Time,
 		Address: addr,
-		XDomain: ehs.Header.Get("Origin") != "",
+		XDomain: ehs.HeaderValue("Origin") != "",
 		Secure:  ehs.Secure,
 		Issued:  ehs.Time.UnixMilli(),
 		URL:     ehs.URL,
-		// Query is parsed on first use (Socket.Handshake): an idle
-		// connection need not keep it twice.
+		// Headers and Query are built on first use (Socket.Handshake):
+		// an idle connection keeps only the engine's packed copy.
 	}
 	c.mu.Lock()
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
@@ -296,9 +295,16 @@ func (c *conn) writeConnectError(name string, err error) {
 	c.write(p)
 }
 
+// noAuthConnect stands for every CONNECT packet without a payload. It is
+// never modified.
+var noAuthConnect = &socketio.Packet{Type: socketio.Connect}
+
 // newSocket creates the socket for a CONNECT, recovering the previous
 // session when the client presents a valid pid and offset.
 func (c *conn) newSocket(nsp *Namespace, p *socketio.Packet) *Socket {
+	if p.Data == nil && len(p.Attachments) == 0 {
+		p = noAuthConnect // an idle socket need not keep its CONNECT packet
+	}
 	s := &Socket{nsp: nsp, conn: c, connPkt: p}
 	s.exec = serial{srv: c.srv, paused: true}
 	if c.srv.opts.ConnectionStateRecovery != nil {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 
@@ -67,13 +66,10 @@ func (s *Socket) Handshake() *Handshake {
 		// request and its CONNECT packet.
 		hs := s.conn.hs
 		ehs := s.conn.es.Handshake()
+		hs.Headers = ehs.Header()
 		if host := ehs.Host; host != "" && hs.Headers.Get("Host") == "" {
 			// net/http moves Host out of the header map; the reference's
 			// socket.handshake.headers has it.
-			hs.Headers = hs.Headers.Clone()
-			if hs.Headers == nil {
-				hs.Headers = http.Header{}
-			}
 			hs.Headers.Set("Host", host)
 		}
 		hs.Auth = s.authMap()
