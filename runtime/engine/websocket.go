@@ -36,8 +36,8 @@ type wsConn struct {
 	closing   bool          // write a close frame after the queue
 	closeCode ws.StatusCode // 0: an empty close frame
 	closeSent bool          // the writer has taken the close frame
-	done      bool          // closed has been closed
-	closed    chan struct{} // closed once the close frame is written or abandoned
+	done      bool          // the close frame is written or abandoned
+	closed    chan struct{} // made by a closeWS that waits for done; closed then
 
 	// Parking of an idle reader (see idle.go).
 	waitEpoch atomic.Uint64 // idler epoch when the reader began waiting; 0: not waiting
@@ -77,7 +77,7 @@ func (srv *Server) hijack(w http.ResponseWriter, r *http.Request) (*wsConn, bool
 		br = readerPool.Get().(*bufio.Reader)
 		br.Reset(conn)
 	}
-	c := &wsConn{conn: conn, fd: fd, br: br, closed: make(chan struct{})}
+	c := &wsConn{conn: conn, fd: fd, br: br}
 	srv.mu.Lock()
 	srv.conns[c] = struct{}{}
 	srv.mu.Unlock()
@@ -365,11 +365,19 @@ func (s *Session) closeWS(c *wsConn, code ws.StatusCode, reason string, err erro
 			s.mu.Lock()
 		}
 	}
+	if c.done {
+		s.mu.Unlock()
+		return
+	}
+	if c.closed == nil {
+		c.closed = make(chan struct{})
+	}
+	closed := c.closed
 	s.mu.Unlock()
 	t := time.NewTimer(closeGrace)
 	defer t.Stop()
 	select {
-	case <-c.closed:
+	case <-closed:
 	case <-t.C:
 	}
 }
@@ -425,7 +433,10 @@ func (s *Session) writeLoop(c *wsConn) {
 			s.mu.Lock()
 			s.writing = false
 			c.closeSent = true
-			first := !c.done
+			closed := c.closed
+			if c.done {
+				closed = nil // already closed
+			}
 			c.done = true
 			s.mu.Unlock()
 			if err != nil {
@@ -434,8 +445,8 @@ func (s *Session) writeLoop(c *wsConn) {
 			} else {
 				c.stopReading(time.Now().Add(closeGrace)) // wait for the peer's close frame
 			}
-			if first {
-				close(c.closed)
+			if closed != nil {
+				close(closed)
 			}
 			return
 		}

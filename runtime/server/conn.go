@@ -379,8 +379,11 @@ func (c *conn) activate(nsp *Namespace, s *Socket) {
 		s.holding = true
 		nsp.add(s)
 		all := append([]string{s.id}, rooms...)
-		nsp.adapter.AddAll(s.id, append(all, s.preRooms...)...)
-		s.preRooms = nil
+		if h := s.hooks; h != nil {
+			all = append(all, h.preRooms...)
+			h.preRooms = nil
+		}
+		nsp.adapter.AddAll(s.id, all...)
 		s.live = true
 	}
 	s.mu.Unlock()

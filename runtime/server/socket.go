@@ -31,23 +31,49 @@ type Socket struct {
 
 	exec serial
 
-	mu              sync.Mutex
-	ctx             context.Context // see Context
-	cancel          context.CancelFunc
-	ended           bool // the context is over (or will be when created)
-	connected       bool
-	closing         bool
-	live            bool     // reachable through the adapter (rooms joined)
+	mu        sync.Mutex
+	ctx       context.Context // see Context
+	cancel    context.CancelFunc
+	ended     bool // the context is over (or will be when created)
+	connected bool
+	closing   bool
+	live      bool // reachable through the adapter (rooms joined)
+	holding   bool // connecting: writes wait in held
+	held      []engineio.Packet
+	data      any
+	acks      map[int64]adapter.AckFunc
+	events    map[string]EventHandler
+	hooks     *socketHooks // made on first use
+}
+
+// socketHooks holds what many sockets never use, so that an idle socket
+// does not carry five empty slices. Guarded by the socket's mu.
+type socketHooks struct {
 	preRooms        []string // joined before connecting (in a middleware)
-	holding         bool     // connecting: writes wait in held
-	held            []engineio.Packet
-	data            any
-	acks            map[int64]adapter.AckFunc
-	events          map[string]EventHandler
 	mws             []EventMiddleware
 	onDisconnecting []func(reason string)
 	onDisconnect    []func(reason string)
 	onError         []func(err error)
+}
+
+// hooksLocked returns the socket's hooks, making them on first use.
+func (s *Socket) hooksLocked() *socketHooks {
+	if s.hooks == nil {
+		s.hooks = new(socketHooks)
+	}
+	return s.hooks
+}
+
+// noHooks stands for the hooks of a socket that has none. Read only.
+var noHooks socketHooks
+
+// hooksOrZero returns the socket's hooks, or empty ones to read (never to
+// modify); the caller holds mu.
+func (s *Socket) hooksOrZero() *socketHooks {
+	if s.hooks == nil {
+		return &noHooks
+	}
+	return s.hooks
 }
 
 // ID returns the socket id (20 URL-safe base64 characters); it is also the
@@ -189,7 +215,8 @@ func (s *Socket) On(event string, fn EventHandler) {
 // Use adds an event middleware for this socket, run after the namespace's.
 func (s *Socket) Use(mw EventMiddleware) {
 	s.mu.Lock()
-	s.mws = append(s.mws, mw)
+	h := s.hooksLocked()
+	h.mws = append(h.mws, mw)
 	s.mu.Unlock()
 }
 
@@ -197,21 +224,24 @@ func (s *Socket) Use(mw EventMiddleware) {
 // while it is still in its rooms.
 func (s *Socket) OnDisconnecting(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisconnecting = append(s.onDisconnecting, fn)
+	h := s.hooksLocked()
+	h.onDisconnecting = append(h.onDisconnecting, fn)
 	s.mu.Unlock()
 }
 
 // OnDisconnect adds a handler called once the socket has disconnected.
 func (s *Socket) OnDisconnect(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisconnect = append(s.onDisconnect, fn)
+	h := s.hooksLocked()
+	h.onDisconnect = append(h.onDisconnect, fn)
 	s.mu.Unlock()
 }
 
 // OnError adds a handler for errors returned by event middlewares.
 func (s *Socket) OnError(fn func(err error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, fn)
+	h := s.hooksLocked()
+	h.onError = append(h.onError, fn)
 	s.mu.Unlock()
 }
 
@@ -224,9 +254,10 @@ func (s *Socket) Join(rooms ...string) {
 	case s.connected && !s.closing:
 		s.nsp.adapter.AddAll(s.id, rooms...)
 	case !s.connected && !s.closing && !s.live:
+		h := s.hooksLocked()
 		for _, r := range rooms {
-			if !slices.Contains(s.preRooms, r) {
-				s.preRooms = append(s.preRooms, r)
+			if !slices.Contains(h.preRooms, r) {
+				h.preRooms = append(h.preRooms, r)
 			}
 		}
 	}
@@ -235,7 +266,9 @@ func (s *Socket) Join(rooms ...string) {
 // Leave removes the socket from room.
 func (s *Socket) Leave(room string) {
 	s.mu.Lock()
-	s.preRooms = slices.DeleteFunc(s.preRooms, func(r string) bool { return r == room })
+	if h := s.hooks; h != nil {
+		h.preRooms = slices.DeleteFunc(h.preRooms, func(r string) bool { return r == room })
+	}
 	s.mu.Unlock()
 	s.nsp.adapter.Del(s.id, room)
 }
@@ -246,7 +279,7 @@ func (s *Socket) Rooms() []string {
 	s.mu.Lock()
 	if !s.live {
 		defer s.mu.Unlock()
-		return append([]string{s.id}, s.preRooms...)
+		return append([]string{s.id}, s.hooksOrZero().preRooms...)
 	}
 	s.mu.Unlock()
 	return s.nsp.adapter.SocketRooms(s.id)
@@ -463,7 +496,7 @@ func (s *Socket) dispatch(ev *Event) {
 		return // received after disconnection
 	}
 	h := s.events[ev.Name]
-	mws := s.mws
+	mws := s.hooksOrZero().mws
 	ctx := s.contextLocked()
 	s.mu.Unlock()
 	pmw, nmw := s.nsp.eventMiddlewares()
@@ -485,7 +518,7 @@ func (s *Socket) dispatch(ev *Event) {
 
 func (s *Socket) emitError(err error) {
 	s.mu.Lock()
-	fns := slices.Clone(s.onError)
+	fns := slices.Clone(s.hooksOrZero().onError)
 	s.mu.Unlock()
 	for _, fn := range fns {
 		fn(err)
@@ -537,7 +570,7 @@ func (s *Socket) onClose(reason string) bool {
 // finishClose runs on the socket's sequence after onClose.
 func (s *Socket) finishClose(reason string) {
 	s.mu.Lock()
-	disconnecting := slices.Clone(s.onDisconnecting)
+	disconnecting := slices.Clone(s.hooksOrZero().onDisconnecting)
 	s.mu.Unlock()
 	for _, fn := range disconnecting {
 		s.nsp.srv.safely(func() { fn(reason) })
@@ -545,7 +578,7 @@ func (s *Socket) finishClose(reason string) {
 	s.nsp.adapter.DelAll(s.id)
 	s.mu.Lock()
 	s.connected = false
-	disconnect := slices.Clone(s.onDisconnect)
+	disconnect := slices.Clone(s.hooksOrZero().onDisconnect)
 	s.mu.Unlock()
 	for _, fn := range disconnect {
 		s.nsp.srv.safely(func() { fn(reason) })
