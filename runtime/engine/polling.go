@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,7 +157,8 @@ func (s *Session) writePayload(w http.ResponseWriter, enc string, batch []engine
 // in order and only then answers "ok", so replies the handler sends are
 // queued before the client's next poll.
 func (s *Session) serveData(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// text/plain (what clients send) needs no parsing.
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/plain") {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "application/octet-stream" {
 			s.terminateInline(ReasonTransportError, errBinaryPost, closeNow)
 			w.WriteHeader(http.StatusBadRequest)

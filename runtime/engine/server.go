@@ -280,13 +280,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer srv.leave()
 
-	q := r.URL.Query()
-	transport := q.Get("transport")
+	transport := queryValue(r.URL.RawQuery, "transport")
 	if !(transport == Polling && srv.polling) && !(transport == WebSocket && srv.ws) {
 		abort(w, upgrade, CodeUnknownTransport, "")
 		return
 	}
-	if sid := q.Get("sid"); sid != "" {
+	if sid := queryValue(r.URL.RawQuery, "sid"); sid != "" {
 		s := srv.lookup(sid)
 		if s == nil {
 			abort(w, upgrade, CodeUnknownSID, "")
@@ -330,7 +329,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if q.Get("EIO") != "4" {
+	if queryValue(r.URL.RawQuery, "EIO") != "4" {
 		abort(w, upgrade, CodeUnsupportedProtocol, "")
 		return
 	}
