@@ -126,6 +126,17 @@ func dial(t *testing.T, n *node, name string, codec socketio.Codec) *gclient {
 }
 
 func formatEvent(ev *client.Event) string {
+	if ev.Name == "ordered" {
+		// The arguments as they came, object keys in wire order.
+		raws := make([]json.RawMessage, ev.Len())
+		for i := range raws {
+			if err := ev.Decode(i, &raws[i]); err != nil {
+				return ev.Name + " decode error: " + err.Error()
+			}
+		}
+		b, _ := json.Marshal(raws)
+		return ev.Name + " " + string(b)
+	}
 	args := make([]any, ev.Len())
 	for i := range args {
 		if err := ev.Decode(i, &args[i]); err != nil {

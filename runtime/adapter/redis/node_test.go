@@ -157,6 +157,34 @@ func TestNodeInterop(t *testing.T) {
 		nodeFence(t)
 		expectAll(t, every("all "+allArgs))
 	})
+	// Object keys keep their order across the Redis hop in both directions
+	// (JSON -> msgpack on the wire -> JSON), as they do between Node servers.
+	const ordered = `ordered [{"z":1,"a":{"y":2,"b":[{"d":4,"c":3}]},"m":"x"}]`
+	type inner struct {
+		D int `json:"d"`
+		C int `json:"c"`
+	}
+	type middle struct {
+		Y int     `json:"y"`
+		B []inner `json:"b"`
+	}
+	type outer struct {
+		Z int    `json:"z"`
+		A middle `json:"a"`
+		M string `json:"m"`
+	}
+	t.Run("go broadcast keeps object key order", func(t *testing.T) {
+		if err := g.srv.Emit("ordered", outer{Z: 1, A: middle{Y: 2, B: []inner{{D: 4, C: 3}}}, M: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		goFence(t)
+		expectAll(t, every(ordered))
+	})
+	t.Run("node broadcast keeps object key order", func(t *testing.T) {
+		nodeEmit(t, map[string]any{"event": "ordered", "args": json.RawMessage(strings.TrimPrefix(ordered, "ordered "))})
+		nodeFence(t)
+		expectAll(t, every(ordered))
+	})
 	t.Run("go to a room", func(t *testing.T) {
 		if err := g.srv.To("r2").Emit("r2", "x"); err != nil {
 			t.Fatal(err)
