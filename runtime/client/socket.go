@@ -320,9 +320,8 @@ type Volatile struct{ s *Socket }
 
 // Volatile returns an emitter whose events are dropped instead of buffered
 // when the namespace is not connected or the transport cannot take them
-// right now: a write is on the network, packets wait to be written, or an
-// upgrade has paused polling (socket.io-client's check of
-// transport.writable). They suit state that is soon stale: typing
+// right now: a write is on the network or packets wait to be written
+// (socket.io-client's check of transport.writable). They suit state that is soon stale: typing
 // indicators, positions. Volatile emits bypass the retry queue.
 func (s *Socket) Volatile() Volatile { return Volatile{s} }
 

@@ -67,8 +67,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		abort(w, false, CodeBadRequest, "")
 		return
 	}
-	// Compressed unless every packet asked not to be (a final packet
-	// of our own allows it).
+	// Compressed unless every packet asked not to be.
 	plain := len(s.queue) > 0 && int(s.plainQueued) == len(s.queue)
 	batch := s.takeQueueLocked()
 	final := -1
@@ -98,7 +97,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.srv.forget(s)
 	}
 	enc := ""
-	if !plain || final >= 0 {
+	if !plain {
 		enc = s.srv.pollEncoding(r)
 	}
 	s.writePayload(w, enc, batch, final)

@@ -8,7 +8,9 @@ import (
 // queryValue returns the first value of key in the raw query string, as
 // url.ParseQuery(raw).Get(key) would (segments with a semicolon or a bad
 // escape are skipped), without building the map: every polling request
-// needs only two or three of its parameters.
+// needs only two or three of its parameters. Unlike ParseQuery it has no
+// limit on the number of parameters (the urlmaxqueryparams setting), since
+// it keeps none of them.
 func queryValue(raw, key string) string {
 	for raw != "" {
 		var seg string

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,9 @@ func FuzzQueryValue(f *testing.F) {
 		f.Add(raw, "sid")
 	}
 	f.Fuzz(func(t *testing.T, raw, key string) {
+		if strings.Count(raw, "&") >= 10000 {
+			return // ParseQuery refuses that many parameters; queryValue has no limit
+		}
 		q, _ := url.ParseQuery(raw)
 		if got, want := queryValue(raw, key), q.Get(key); got != want {
 			t.Fatalf("queryValue(%q, %q) = %q, want %q", raw, key, got, want)

@@ -223,9 +223,9 @@ func (srv *Server) newSession(r *http.Request, transport string, ws *wsConn) (*S
 			URL:        r.URL.RequestURI(),
 			Secure:     r.TLS != nil,
 			Transport:  transport,
-			header:     packHeader(r.Header),
 		},
 	}
+	s.hs.setHeader(r.Header)
 	if ws == nil {
 		// Only polling waits on it; the sends are non-blocking selects,
 		// which a nil channel (a WebSocket session) skips.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -87,7 +88,8 @@ type Handshake struct {
 	// Transport is the transport the session started on.
 	Transport string
 
-	header string // the first request's headers, packed (see Header)
+	header    string      // the first request's headers, packed (see Header)
+	headerMap http.Header // instead, when they cannot be packed (see header.go)
 }
 
 // Query parses the query string of the first request.

@@ -244,10 +244,12 @@ func (c *Conn) Send(ps ...engineio.Packet) error {
 
 // SendVolatile queues message packets only if the transport can take them
 // right now, and reports whether it did; otherwise it drops them. The
-// transport can take them when nothing waits in the queue, no write is on
-// the network (a POST in flight on polling, a frame being written on
-// websocket) and no upgrade has paused polling: engine.io-client's
-// transport.writable, which socket.io-client checks for volatile emits.
+// transport can take them when nothing waits in the queue and no write is
+// on the network (a POST in flight on polling, a frame being written on
+// websocket): engine.io-client's transport.writable, which socket.io-client
+// checks for volatile emits. As there, an upgrade in progress does not make
+// the transport unwritable: packets queued meanwhile go out over the
+// websocket once it takes over.
 func (c *Conn) SendVolatile(ps ...engineio.Packet) bool {
 	for _, p := range ps {
 		if p.Type != engineio.Message {
@@ -256,7 +258,6 @@ func (c *Conn) SendVolatile(ps ...engineio.Packet) bool {
 	}
 	c.mu.Lock()
 	writable := !c.closed && !c.closing && !c.writing && len(c.queue) == 0 &&
-		!(c.pausePoll && c.tr.name() == Polling) &&
 		(c.pingDeadline.IsZero() || !time.Now().After(c.pingDeadline))
 	if writable {
 		c.queue = append(c.queue, ps...)

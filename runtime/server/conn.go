@@ -297,7 +297,7 @@ func (c *conn) writeConnectError(name string, err error) {
 
 // noAuthConnect stands for every CONNECT packet without a payload. It is
 // never modified.
-var noAuthConnect = &socketio.Packet{Type: socketio.Connect}
+var noAuthConnect = &socketio.Packet{Type: socketio.Connect, Namespace: "/", ID: socketio.NoID}
 
 // newSocket creates the socket for a CONNECT, recovering the previous
 // session when the client presents a valid pid and offset.
