@@ -32,29 +32,35 @@ func TestReuse(t *testing.T) {
 	p.Wait()
 }
 
-// TestConcurrent: concurrent tasks each get a goroutine and all run once.
+// TestConcurrent: concurrent tasks each get a goroutine and all run once,
+// and later bursts reuse them. Each burst holds its n tasks at a barrier
+// until all have started, so exactly n run at once: the first burst starts
+// n goroutines, and once they are idle again the next bursts start none.
 func TestConcurrent(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	p := gopool.New(time.Minute)
 	const n = 1000
 	var ran atomic.Int64
-	var wg sync.WaitGroup
 	for r := 0; r < 5; r++ {
+		var started atomic.Int64
+		all := make(chan struct{})
+		var wg sync.WaitGroup
 		wg.Add(n)
 		for i := 0; i < n; i++ {
 			p.Go(func() {
 				defer wg.Done()
+				if started.Add(1) == n {
+					close(all)
+				}
+				<-all
 				ran.Add(1)
-				runtime.Gosched()
 			})
 		}
 		wg.Wait()
+		waitIdle(t, p, n) // every goroutine is back, none was added
 	}
 	if got := ran.Load(); got != 5*n {
 		t.Fatalf("%d tasks ran, want %d", got, 5*n)
-	}
-	if idle := p.Idle(); idle == 0 || idle > n {
-		t.Fatalf("%d idle goroutines after the bursts", idle)
 	}
 	p.Close()
 	p.Wait()
