@@ -734,9 +734,9 @@ func (a *ShardedAdapter) onBroadcast(m *clusterMsg) {
 	var p *socketio.Packet
 	var err error
 	if m.JSON {
-		p, err = packetFromJSON(a.codec, m.Packet)
+		p, err = packetFromJSON(a.codec, m.Nsp, m.Packet)
 	} else {
-		p, err = packetFromWire(a.codec, m.Packet)
+		p, err = packetFromMsgpack(a.codec, m.Nsp, m.Packet)
 	}
 	if err != nil {
 		a.log.Debug("redis sharded adapter: ignore broadcast with a bad packet", "from", m.UID, "err", err)

@@ -388,8 +388,10 @@ func mpEventArray(c socketio.Codec, p *socketio.Packet) ([]byte, error) {
 
 // packetFromJSON decodes the JSON packet object of a broadcast into an
 // Event for codec c. It must be an EVENT whose first datum (the event
-// name) is a string or a number; an id is dropped.
-func packetFromJSON(c socketio.Codec, raw []byte) (*socketio.Packet, error) {
+// name) is a string or a number; an id is dropped. The Node server
+// publishes the packet before its in-memory adapter sets nsp: without
+// one, the packet is of namespace nsp (the message's).
+func packetFromJSON(c socketio.Codec, nsp string, raw []byte) (*socketio.Packet, error) {
 	var q struct {
 		Type *int              `json:"type"`
 		Data []json.RawMessage `json:"data"`
@@ -401,10 +403,58 @@ func packetFromJSON(c socketio.Codec, raw []byte) (*socketio.Packet, error) {
 	if q.Type == nil || *q.Type != int(socketio.Event) {
 		return nil, errors.New("packet: not an EVENT")
 	}
-	if q.Nsp == nil {
-		return nil, errors.New("packet: no nsp")
+	if q.Nsp != nil {
+		nsp = *q.Nsp
 	}
-	return eventFromJSON(c, *q.Nsp, q.Data)
+	return eventFromJSON(c, nsp, q.Data)
+}
+
+// packetFromMsgpack is packetFromJSON for a msgpack packet object.
+func packetFromMsgpack(c socketio.Codec, nsp string, b []byte) (*socketio.Packet, error) {
+	r := &mpReader{b: b}
+	n, err := r.mapLen()
+	if err != nil {
+		return nil, fmt.Errorf("packet: %w", err)
+	}
+	var data []byte
+	isEvent := false
+	for range n {
+		key, err := r.str()
+		if err != nil {
+			return nil, fmt.Errorf("packet key: %w", err)
+		}
+		if r.isNil() {
+			if err := r.skip(0); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		switch key {
+		case "type":
+			var t int64
+			t, err = r.int()
+			isEvent = t == int64(socketio.Event)
+		case "data":
+			data, err = r.raw()
+		case "nsp":
+			nsp, err = r.str()
+		default:
+			err = r.skip(0)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("packet %s: %w", key, err)
+		}
+	}
+	if r.pos != len(b) {
+		return nil, errors.New("packet: trailing bytes")
+	}
+	if !isEvent {
+		return nil, errors.New("packet: not an EVENT")
+	}
+	if data == nil {
+		return nil, errors.New("packet: no data")
+	}
+	return eventFromMsgpack(c, nsp, data)
 }
 
 // eventFromJSON builds an Event of namespace nsp from [event, ...args].
