@@ -3,6 +3,7 @@ package redisadapter_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -391,4 +392,72 @@ func TestShardedDynamicChannels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestShardedBadInput publishes garbage on the namespace's channel, a
+// room's channel and a server's response channel: the servers ignore it
+// (debug log) and keep working, and nothing reaches the clients but the
+// valid broadcasts.
+func TestShardedBadInput(t *testing.T) {
+	key := testKey(t)
+	a := startSharded(t, key, "a", socketio.JSON, "")
+	b := startSharded(t, key, "b", msgpack.Codec{}, "")
+	ca := dial(t, a, "ca", socketio.JSON)
+	cb := dial(t, b, "cb", msgpack.Codec{})
+	ca.join(t, "r")
+	cb.join(t, "r")
+	raw := newRedisClient(t)
+	ctx := ctxT(t)
+	uidA := a.srv.Of("/").Adapter().(*redisadapter.ShardedAdapter).UID()
+
+	garbage := []string{
+		"", "x", "{", "{}", "null", `{"type":3}`, `{"type":"3","nsp":"/"}`, `{"type":3,"nsp":"/","uid":"z"}`,
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":["e"]}}}`,            // no opts
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":0,"data":["e"]},"opts":{}}}`,  // CONNECT
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":[]},"opts":{}}}`,     // no event
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":[{}]},"opts":{}}}`,   // object event
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":"e"},"opts":{}}}`,    // data not an array
+		`{"type":3,"nsp":"/x","uid":"z","data":{"packet":{"type":2,"data":["e"]},"opts":{}}}`, // other namespace
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":["e"]},"opts":{"rooms":"r"}}}`,
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":["e"]},"opts":{"flags":{"volatile":"yes"}}}}`,
+		`{"type":3,"nsp":"/","uid":"z","data":{"packet":{"type":2,"data":["e"]},"requestId":5,"opts":{}}}`,
+		`{"type":4,"nsp":"/","uid":"z","data":{"rooms":["q"]}}`, `{"type":6,"nsp":"/","uid":"z","data":{"close":true}}`,
+		`{"type":7,"nsp":"/","uid":"z","data":{"opts":{}}}`, `{"type":9,"nsp":"/","uid":"z","data":{"packet":"hello"}}`,
+		`{"type":9,"nsp":"/","uid":"z","data":{"packet":[]}}`, `{"type":9,"nsp":"/","uid":"z","data":{"packet":[1,{"a":}]}}`,
+		`{"type":8,"nsp":"/","uid":"z","data":{"requestId":"nope","sockets":[{"id":1}]}}`,
+		`{"type":11,"nsp":"/","uid":"z","data":{"requestId":"nope","clientCount":1e300}}`,
+		`{"type":12,"nsp":"/","uid":"z","data":{"requestId":{"a":1}}}`, `{"type":99,"nsp":"/","uid":"z","data":{}}`,
+		`{"type":13,"nsp":"/","uid":"z"}`, `{"type":1,"nsp":"/","uid":"z"}`,
+		"\xc1", "\x80", "\x81\xa4type\x03", "\x84\xa4type\x03\xa3nsp\xa1/\xa3uid\xa1z\xa4data\x81\xa6packet\xc1",
+		"\x84\xa4type\x03\xa3nsp\xa1/\xa3uid\xa1z\xa4data\x82\xa6packet\x82\xa4type\x02\xa4data\x91\xa1e\xa4opts\x80\x00", // trailing byte
+		"\x84\xa4type\x03\xa3nsp\xa1/\xa3uid\xa1z\xa4data\xdf\x7f\xff\xff\xff",                                            // huge map
+		"\x84\xa4type\x09\xa3nsp\xa1/\xa3uid\xa1z\xa4data\x81\xa6packet" + strings.Repeat("\x91", 10000),                  // deep nesting
+		"\x84\xa4type\x09\xa3nsp\xa1/\xa3uid\xa1z\xa4data\x81\xa6packet\x92\xa1e\xc7\x05\x01ab",                           // ext past the end
+	}
+	for _, ch := range []string{key + "#/#", key + "#/#r#", key + "#/#" + uidA + "#"} {
+		for _, m := range garbage {
+			if err := raw.SPublish(ctx, ch, m).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The servers still answer each other.
+	rs, err := a.srv.Of("/").FetchSockets(ctx)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("fetch after bad input: %d %v", len(rs), err)
+	}
+	// A valid broadcast of another publisher (packet without nsp, as Node
+	// sends it) reaches both clients, on the room's channel too.
+	for _, ch := range []string{key + "#/#", key + "#/#r#"} {
+		msg := `{"type":3,"data":{"packet":{"type":2,"data":["e",1]},"opts":{"rooms":["r"],"except":[],"flags":{}}},"uid":"z","nsp":"/"}`
+		if err := raw.SPublish(ctx, ch, msg).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A fetch answered through Redis makes sure a has read them too (same
+	// subscriber connection, in order) before a's local fence goes out.
+	if _, err := a.srv.Of("/").FetchSockets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fence(t, a, []*gclient{ca, cb}, map[*gclient][]string{ca: {"e [1]", "e [1]"}, cb: {"e [1]", "e [1]"}})
 }
