@@ -375,3 +375,48 @@ func TestShardedNodeInterop(t *testing.T) {
 		waitShardNumSub(t, rdb, key+"#/#r2#", 1)
 	})
 }
+
+// TestShardedNodeModes runs broadcasts to one room and to one socket (the
+// cases whose channel depends on the subscription mode) between a sio and
+// a Node server in each mode, and checks the channels Redis counts.
+func TestShardedNodeModes(t *testing.T) {
+	rdb := newRedisClient(t)
+	for _, mode := range shardedModes {
+		t.Run(string(mode), func(t *testing.T) {
+			key := testKey(t)
+			ch := func(room string) string { return key + "#/#" + room + "#" }
+			g := startSharded(t, key, "go", socketio.JSON, mode)
+			p := startShardedNodePeer(t, key, mode)
+			g1 := dial(t, g, "g1", socketio.JSON)
+			m1 := p.dial("m1", p.url)
+			g1.join(t, "r")
+			m1.join("r")
+			perRoom, perSocket := 2, 0
+			switch mode {
+			case redisadapter.SubscriptionStatic:
+				perRoom = 0
+			case redisadapter.SubscriptionDynamicPrivate:
+				perSocket = 1
+			}
+			waitShardNumSub(t, rdb, ch("r"), perRoom)
+			waitShardNumSub(t, rdb, ch(g1.s.ID()), perSocket)
+			waitShardNumSub(t, rdb, ch(m1.id), perSocket)
+
+			if err := g.srv.To("r").Emit("room", "go"); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.srv.To(m1.id).Emit("direct", "go"); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.srv.Emit("fence"); err != nil {
+				t.Fatal(err)
+			}
+			p.call(t, nil, map[string]any{"op": "emit", "event": "room", "rooms": []string{"r"}, "args": []any{"node"}})
+			p.call(t, nil, map[string]any{"op": "emit", "event": "direct", "rooms": []string{g1.s.ID()}, "args": []any{"node"}})
+			p.call(t, nil, map[string]any{"op": "emit", "event": "fence"})
+			g1.expect(t, `room ["go"]`, "fence []", `room ["node"]`, `direct ["node"]`, "fence []")
+			m1.expect(t, `room ["go"]`, `direct ["go"]`)
+			m1.expect(t, `room ["node"]`)
+		})
+	}
+}
