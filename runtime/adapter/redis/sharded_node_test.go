@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siogen/sio/codec/msgpack"
 	"github.com/siogen/sio/codec/socketio"
 	"github.com/siogen/sio/internal/nodetest"
 	redisadapter "github.com/siogen/sio/runtime/adapter/redis"
@@ -418,5 +419,98 @@ func TestShardedNodeModes(t *testing.T) {
 			m1.expect(t, `room ["go"]`, `direct ["go"]`)
 			m1.expect(t, `room ["node"]`)
 		})
+	}
+}
+
+// TestShardedNodeMsgpackServer pairs a sio server with the msgpack codec,
+// whose messages are always msgpack, with a Node server: broadcasts, acks,
+// server-side emits with answers and fetches in both directions.
+func TestShardedNodeMsgpackServer(t *testing.T) {
+	key := testKey(t)
+	g := startSharded(t, key, "go", msgpack.Codec{}, "")
+	sse := make(chan *server.Args, 4)
+	g.srv.Of("/").OnServerSideEmit("hello", func(args *server.Args, reply func(...any) error) {
+		sse <- args
+		if reply != nil {
+			_ = reply(map[string]any{"from": "go", "bin": []byte{5}})
+		}
+	})
+	p := startShardedNodePeer(t, key, redisadapter.SubscriptionDynamic)
+	g1 := dial(t, g, "g1", msgpack.Codec{})
+	m1 := p.dial("m1", p.url)
+	g1.join(t, "r")
+	m1.join("r")
+	ctx := ctxT(t)
+
+	if err := g.srv.To("r").Emit("all", 1, -2.5, "two", true, nil, []any{1, "x"}, map[string]any{"a": map[string]any{"n": 3}}, []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.srv.Emit("fence"); err != nil {
+		t.Fatal(err)
+	}
+	const allArgs = `all [1,-2.5,"two",true,null,[1,"x"],{"a":{"n":3}},"AQID"]`
+	g1.expect(t, allArgs, "fence []")
+	m1.expect(t, allArgs)
+	p.call(t, nil, map[string]any{"op": "emit", "event": "all", "rooms": []string{"r"}, "args": []any{1, -2.5, "two", true, nil, []any{1, "x"},
+		map[string]any{"a": map[string]any{"n": 3}}, map[string]string{"$bin": "AQID"}}})
+	p.call(t, nil, map[string]any{"op": "emit", "event": "fence"})
+	g1.expect(t, allArgs, "fence []")
+	m1.expect(t, allArgs)
+
+	// acks both ways
+	res, err := g.srv.Of("/").Timeout(waitFor).EmitWithAck(ctx, "ask", []byte{1})
+	if err != nil || len(res) != 2 {
+		t.Fatalf("go broadcast with acks: %d answers, %v", len(res), err)
+	}
+	var acks struct{ Responses []string }
+	p.call(t, &acks, map[string]any{"op": "emitWithAck", "event": "ask", "args": []any{2}})
+	slices.Sort(acks.Responses)
+	if !slices.Equal(acks.Responses, []string{"g1", "m1"}) {
+		t.Fatalf("node broadcast with acks: %v", acks.Responses)
+	}
+	if err := g.srv.Emit("fence"); err != nil {
+		t.Fatal(err)
+	}
+	g1.expect(t, `ask ["AQ=="]`, "ask [2]", "fence []")
+	m1.expect(t, `ask ["AQ=="]`, "ask [2]")
+
+	// server-side emits with answers, both ways
+	ans, err := g.srv.Of("/").ServerSideEmitWithAck(ctx, "hello", []byte{7}, map[string]any{"k": 1})
+	if err != nil || len(ans) != 1 {
+		t.Fatalf("go → node: %d answers, %v", len(ans), err)
+	}
+	var from map[string]any
+	if err := ans[0].Decode(0, &from); err != nil || from["from"] != "node" {
+		t.Fatalf("answer %v %v", from, err)
+	}
+	var evs struct{ Events [][]any }
+	p.call(t, &evs, map[string]any{"op": "serverSideEvents"})
+	if b, _ := json.Marshal(evs.Events); string(b) != `[["Bw==",{"k":1}]]` {
+		t.Fatalf("node received %s", b)
+	}
+	var r struct{ Responses []map[string]any }
+	p.call(t, &r, map[string]any{"op": "serverSideEmitWithAck", "event": "hello", "args": []any{map[string]string{"$bin": "CA=="}}})
+	if b, _ := json.Marshal(r.Responses); string(b) != `[{"bin":"BQ==","from":"go"}]` {
+		t.Fatalf("node → go answers %s", b)
+	}
+	select {
+	case a := <-sse:
+		var v []byte
+		if err := a.Decode(0, &v); err != nil || !slices.Equal(v, []byte{8}) {
+			t.Fatalf("go received %v %v", v, err)
+		}
+	case <-ctx.Done():
+		t.Fatal("go did not receive the server-side emit")
+	}
+
+	// fetches both ways
+	rs, err := g.srv.In("r").FetchSockets(ctx)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("go fetch: %d %v", len(rs), err)
+	}
+	var fetched struct{ Sockets []struct{ ID string } }
+	p.call(t, &fetched, map[string]any{"op": "fetch", "rooms": []string{"r"}})
+	if len(fetched.Sockets) != 2 {
+		t.Fatalf("node fetch: %+v", fetched.Sockets)
 	}
 }
