@@ -11,7 +11,9 @@
 // printed with their keys in arrival order).
 //
 // Commands ({"op": ...}):
-//   start {redis, key}                   -> {port}
+//   start {redis, key, sharded?, subscriptionMode?} -> {port}
+//                                        (sharded: createShardedAdapter with
+//                                        channelPrefix key, Redis 7 sharded Pub/Sub)
 //   connect {name, url, parser?}         -> {id}        (client, websocket only)
 //   clientEmitAck {name, event, args}    -> {ack}
 //   events {name}                        -> {events}    (up to and including "fence []")
@@ -23,11 +25,12 @@
 //   serverSideEmit {event, args} ; serverSideEmitWithAck {event, args} -> {responses}
 //   serverSideEvents                     -> {events}    (received so far, then cleared)
 //   serverCount                          -> {count}
+//   shardNumSub {channel}                -> {count}     (PUBSUB SHARDNUMSUB)
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
 import { io as ioc } from "socket.io-client";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 
 const fromJSON = (v) => {
@@ -72,14 +75,17 @@ const record = (c, line) => {
 };
 
 const commands = {
-  async start({ redis, key }) {
+  async start({ redis, key, sharded, subscriptionMode }) {
     pub = createClient({ url: redis });
     sub = pub.duplicate();
     pub.on("error", (e) => console.error("redis pub:", e.message));
     sub.on("error", (e) => console.error("redis sub:", e.message));
     await Promise.all([pub.connect(), sub.connect()]);
     httpServer = createServer();
-    io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key }) });
+    const adapter = sharded
+      ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: subscriptionMode ?? "dynamic" })
+      : createAdapter(pub, sub, { key });
+    io = new Server(httpServer, { adapter });
     io.on("connection", (s) => {
       s.data = { name: s.handshake.auth.name, node: "node" };
       s.on("join", (rooms, cb) => {
@@ -163,6 +169,10 @@ const commands = {
   },
   serverSideEvents() {
     return { events: sseEvents.splice(0) };
+  },
+  async shardNumSub({ channel }) {
+    const res = await pub.sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
+    return { count: Number(res[1]) };
   },
   async serverCount() {
     return { count: await io.of("/").adapter.serverCount() };

@@ -99,6 +99,16 @@ func (m *Memory) Rooms() []Room {
 	return out
 }
 
+// HasRoom reports whether any local socket is in room. Adapters built on
+// Memory use it to learn when a room is created or emptied (the Redis
+// sharded adapter subscribes to a channel per room).
+func (m *Memory) HasRoom(room Room) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, ok := m.rs.rooms[room]
+	return ok
+}
+
 // targets returns the connected local sockets selected by opts: those in
 // any of opts.Rooms (each once), or all, minus those in any except room.
 func (m *Memory) targets(opts BroadcastOptions) []Socket {

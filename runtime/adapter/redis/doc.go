@@ -70,4 +70,36 @@
 //   - Each adapter holds one Redis connection for its subscriptions;
 //     Redis Cluster clients work for publishing, but ServerCount asks one
 //     node only (the reference sums over the masters).
+//
+// # Sharded adapter
+//
+// NewSharded is the adapter of createShardedAdapter (same package, 8.3),
+// built on Redis 7 sharded Pub/Sub (SSUBSCRIBE, SPUBLISH): sio servers and
+// Node servers using createShardedAdapter share one Redis.
+//
+//	srv := server.New(server.Options{Adapter: redisadapter.NewSharded(rdb, redisadapter.ShardedOptions{})})
+//
+// Its messages are those of socket.io-adapter's ClusterAdapter,
+// {uid, nsp, type, data}, types 3 BROADCAST (with data.requestId: with
+// acks), 4 SOCKETS_JOIN, 5 SOCKETS_LEAVE, 6 DISCONNECT_SOCKETS,
+// 7 FETCH_SOCKETS, 8 its response, 9 SERVER_SIDE_EMIT, 10 its response,
+// 11 BROADCAST_CLIENT_COUNT and 12 BROADCAST_ACK (1, 2 and 13, heartbeat
+// messages of other cluster adapters, are ignored). A message is JSON, or
+// msgpack when its values may hold binary (arguments of a JSON-codec
+// namespace with attachments; always with the msgpack codec); either is
+// read. Every adapter (uid: 16 hex digits) subscribes to
+// "<prefix>#<nsp>#" (requests, broadcasts) and "<prefix>#<nsp>#<uid>#"
+// (answers to it). With SubscriptionDynamic (default), a broadcast without
+// acks to exactly one room whose name is not 20 characters long goes to
+// "<prefix>#<nsp>#<room>#", which servers subscribe to while the room has
+// local members (SubscriptionDynamicPrivate: every room, socket ids
+// included; SubscriptionStatic: none). ServerCount is PUBSUB SHARDNUMSUB of
+// the namespace's channel. Unlike the classic adapter, binary arguments of
+// server-side emits and their answers survive, and Node's broadcast
+// packets, which carry no nsp, are read as the message's namespace.
+//
+// The sharded adapter holds one subscriber connection per namespace, so it
+// needs a Redis whose channels all live on one node: a standalone Redis
+// (or one primary with replicas). Redis Cluster, whose channels hash to
+// different shards, is not supported yet.
 package redisadapter

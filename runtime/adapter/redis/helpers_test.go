@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/siogen/sio/codec/socketio"
+	"github.com/siogen/sio/runtime/adapter"
 	redisadapter "github.com/siogen/sio/runtime/adapter/redis"
 	"github.com/siogen/sio/runtime/client"
 	"github.com/siogen/sio/runtime/server"
@@ -64,10 +65,17 @@ func startNodeOn(t *testing.T, rdb *redis.Client, key, name string, codec socket
 func startNodeOpts(t *testing.T, rdb *redis.Client, name string, codec socketio.Codec, opts redisadapter.Options) *node {
 	t.Helper()
 	opts.Logger = quietLogger()
+	return startNodeFactory(t, rdb, name, codec, redisadapter.New(rdb, opts))
+}
+
+// startNodeFactory is startNode with the Redis client rdb (closed after the
+// server) and the adapter factory f.
+func startNodeFactory(t *testing.T, rdb *redis.Client, name string, codec socketio.Codec, f adapter.Factory) *node {
+	t.Helper()
 	srv := server.New(server.Options{
 		Codec:   codec,
 		Logger:  quietLogger(),
-		Adapter: redisadapter.New(rdb, opts),
+		Adapter: f,
 	})
 	srv.OnConnection(func(s *server.Socket) {
 		var auth map[string]any
