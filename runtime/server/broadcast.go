@@ -84,18 +84,21 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // EmitWithAck sends an event to the selected sockets and collects one
 // acknowledgement per socket, in arrival order. It returns when every
 // selected socket has answered or disconnected, or when ctx or the
-// operator's Timeout ends; then the answers received so far are returned
-// with an error wrapping context.DeadlineExceeded (or ctx's error).
+// operator's Timeout ends (DefaultAckTimeout when neither sets a
+// deadline); then the answers received so far are returned with an error
+// wrapping context.DeadlineExceeded (or ctx's error).
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {
 	p, err := b.nsp.newEvent(event, args)
 	if err != nil {
 		return nil, err
 	}
+	var cancel context.CancelFunc
 	if b.flags.Timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
-		defer cancel()
+	} else {
+		ctx, cancel = boundAckWait(ctx)
 	}
+	defer cancel()
 	col := newCollector(b.nsp.codec)
 	if err := b.nsp.adapter.BroadcastWithAck(p, b.opts(), col.setClients, col.onAck); err != nil {
 		return nil, fmt.Errorf("server: broadcast %q: %w", event, err)

@@ -283,12 +283,15 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 }
 
 // ServerSideEmitWithAck sends an event to the other servers and collects
-// one answer per server, until all have answered or ctx ends.
+// one answer per server, until all have answered or ctx ends
+// (DefaultAckTimeout when ctx has no deadline).
 func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {
 	p, err := n.newEvent(event, args)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := boundAckWait(ctx)
+	defer cancel()
 	col := newCollector(n.codec)
 	if err := n.adapter.ServerSideEmit(p, col.setClients, col.onAck); err != nil {
 		return nil, err

@@ -95,7 +95,25 @@ const (
 	DefaultConnectTimeout           = 45 * time.Second
 	DefaultMaxDisconnectionDuration = 2 * time.Minute
 	DefaultMaxPendingEvents         = 1024
+	// DefaultAckTimeout bounds EmitWithAck and ServerSideEmitWithAck when
+	// neither ctx nor Timeout sets a deadline: a server that never answers
+	// (no listener, gone between count and request) must not hold the
+	// caller, or a Close waiting for it, forever. It is the reference
+	// cluster adapters' requestsTimeout; a reference broadcast with acks
+	// and no timeout times out at once.
+	DefaultAckTimeout = 5 * time.Second
 )
+
+// ackTimeout is DefaultAckTimeout, a variable for the tests.
+var ackTimeout = DefaultAckTimeout
+
+// boundAckWait gives ctx the default ack deadline when it has none.
+func boundAckWait(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, ackTimeout)
+}
 
 // Server is a Socket.IO server. It is an http.Handler: mount it on its
 // path. Create it with New.

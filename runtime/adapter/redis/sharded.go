@@ -121,6 +121,9 @@ func NewShardedAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if _, ok := client.(*redis.ClusterClient); ok {
+		opts.Logger.Error("redis sharded adapter: Redis Cluster is not supported yet (one subscriber connection per namespace): channels on other shards will not be subscribed", "nsp", nsp.Name())
+	}
 	a := &ShardedAdapter{
 		mem:      adapter.NewMemory(nsp, adapter.MemoryOptions{}),
 		nsp:      nsp,
@@ -755,7 +758,7 @@ func (a *ShardedAdapter) onBroadcast(m *clusterMsg) {
 		return
 	}
 	requester, id := m.UID, m.RequestID
-	opts.Flags = adapter.BroadcastFlags{Local: true}
+	opts.Flags.Local = true // keeps volatile and compress, as the reference
 	onCount := func(n int) {
 		a.publishResponse(requester, a.encode(ctBroadcastClientCount, true,
 			field{"requestId", jsonValue(id)}, field{"clientCount", jsonValue(n)}))
