@@ -97,6 +97,12 @@ type ShardedAdapter struct {
 	roomMu  sync.Mutex
 	dynamic map[adapter.Room]struct{}
 
+	// Subscription changes are queued in order and sent by one goroutine
+	// (subscriber), so that joins and leaves never wait for Redis.
+	subMu   sync.Mutex
+	subQ    []subOp
+	subWake chan struct{} // capacity 1
+
 	mu       sync.Mutex
 	closed   bool
 	requests map[string]*pendingRequest
@@ -132,6 +138,7 @@ func NewShardedAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts
 		opts:     opts,
 		uid:      clusterUID(),
 		dynamic:  make(map[adapter.Room]struct{}),
+		subWake:  make(chan struct{}, 1),
 		requests: make(map[string]*pendingRequest),
 		acks:     make(map[string]*pendingAck),
 	}
@@ -166,9 +173,67 @@ func NewShardedAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts
 		a.log.Error("redis sharded adapter: subscribe", "err", err)
 	}
 	ch := a.ps.Channel(redis.WithChannelSize(1024))
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go a.loop(early, ch)
+	go a.subscriber()
 	return a
+}
+
+// subOp is a change of room channel subscriptions.
+type subOp struct {
+	subscribe bool
+	chans     []string
+}
+
+// queueSub queues a subscription change for the subscriber goroutine; it
+// never blocks.
+func (a *ShardedAdapter) queueSub(op subOp) {
+	a.subMu.Lock()
+	a.subQ = append(a.subQ, op)
+	a.subMu.Unlock()
+	select {
+	case a.subWake <- struct{}{}:
+	default:
+	}
+}
+
+// subscriber sends the queued subscription changes to Redis, in order,
+// each bounded by RequestsTimeout, until Close. Like the reference, nobody
+// waits for the confirmations.
+func (a *ShardedAdapter) subscriber() {
+	defer a.wg.Done()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-a.subWake:
+		}
+		for {
+			a.subMu.Lock()
+			ops := a.subQ
+			a.subQ = nil
+			a.subMu.Unlock()
+			if len(ops) == 0 {
+				break
+			}
+			for _, op := range ops {
+				if a.ctx.Err() != nil {
+					return
+				}
+				ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+				var err error
+				if op.subscribe {
+					err = a.ps.SSubscribe(ctx, op.chans...)
+				} else {
+					err = a.ps.SUnsubscribe(ctx, op.chans...)
+				}
+				cancel()
+				if err != nil {
+					a.log.Debug("redis sharded adapter: subscription change", "subscribe", op.subscribe, "channels", op.chans, "err", err)
+				}
+			}
+		}
+	}
 }
 
 // clusterUID returns 16 random hexadecimal digits, like the reference's
@@ -283,8 +348,9 @@ func (a *ShardedAdapter) channelFor(opts adapter.BroadcastOptions) string {
 	return a.channel
 }
 
-// subscribe starts listening to the channels of rooms (roomMu held). The
-// confirmation is not awaited, as in the reference.
+// subscribe starts listening to the channels of rooms (roomMu held): the
+// change is queued for the subscriber goroutine, not awaited, as the
+// reference does not await its SSUBSCRIBE.
 func (a *ShardedAdapter) subscribe(rooms []adapter.Room) {
 	var chans []string
 	for _, r := range rooms {
@@ -294,18 +360,13 @@ func (a *ShardedAdapter) subscribe(rooms []adapter.Room) {
 		a.dynamic[r] = struct{}{}
 		chans = append(chans, a.dynamicChannel(r))
 	}
-	if len(chans) == 0 || a.ctx.Err() != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.ps.SSubscribe(ctx, chans...); err != nil {
-		a.log.Debug("redis sharded adapter: ssubscribe", "channels", chans, "err", err)
+	if len(chans) > 0 {
+		a.queueSub(subOp{subscribe: true, chans: chans})
 	}
 }
 
 // unsubscribe stops listening to the channels of rooms that emptied
-// (roomMu held).
+// (roomMu held; queued like subscribe).
 func (a *ShardedAdapter) unsubscribe(rooms []adapter.Room) {
 	var chans []string
 	for _, r := range rooms {
@@ -315,13 +376,8 @@ func (a *ShardedAdapter) unsubscribe(rooms []adapter.Room) {
 		delete(a.dynamic, r)
 		chans = append(chans, a.dynamicChannel(r))
 	}
-	if len(chans) == 0 || a.ctx.Err() != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
-	defer cancel()
-	if err := a.ps.SUnsubscribe(ctx, chans...); err != nil {
-		a.log.Debug("redis sharded adapter: sunsubscribe", "channels", chans, "err", err)
+	if len(chans) > 0 {
+		a.queueSub(subOp{subscribe: false, chans: chans})
 	}
 }
 
