@@ -582,8 +582,8 @@ func (a *ShardedAdapter) removeRequest(id string) {
 }
 
 // FetchSockets implements adapter.Adapter: this server's sockets, then
-// those the other servers report (until all answered, ctx ends or
-// RequestsTimeout passes, which is an error).
+// those the other servers report (until all answered, ctx ends or the
+// Timeout flag, or else RequestsTimeout, passes, which is an error).
 func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketDetails, error) {
 	local, err := a.mem.FetchSockets(ctx, opts)
 	if err != nil || opts.Flags.Local {
@@ -611,7 +611,11 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts adapter.Broadcas
 	if err := a.publish(a.channel, msg); err != nil {
 		return nil, err
 	}
-	timer := time.NewTimer(a.opts.RequestsTimeout)
+	wait := a.opts.RequestsTimeout
+	if opts.Flags.Timeout > 0 {
+		wait = opts.Flags.Timeout // as the ClusterAdapter: flags.timeout || default
+	}
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case <-req.done:

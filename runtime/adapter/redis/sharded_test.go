@@ -461,3 +461,32 @@ func TestShardedBadInput(t *testing.T) {
 	}
 	fence(t, a, []*gclient{ca, cb}, map[*gclient][]string{ca: {"e [1]", "e [1]"}, cb: {"e [1]", "e [1]"}})
 }
+
+// TestShardedFetchSocketsTimeoutFlag: a subscriber that counts as a server
+// but never answers makes FetchSockets fail after the operator's Timeout
+// (ClusterAdapter's flags.timeout), not after RequestsTimeout (15 s here).
+func TestShardedFetchSocketsTimeoutFlag(t *testing.T) {
+	key := testKey(t)
+	a := startSharded(t, key, "a", socketio.JSON, redisadapter.SubscriptionDynamic)
+	silent := newRedisClient(t)
+	ps := silent.SSubscribe(ctxT(t), key+"#/#")
+	defer ps.Close()
+	if _, err := ps.Receive(ctxT(t)); err != nil { // the subscription confirmation
+		t.Fatal(err)
+	}
+	waitShardNumSub(t, silent, key+"#/#", 2)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.srv.Of("/").Timeout(200 * time.Millisecond).FetchSockets(ctxT(t))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "timeout") {
+			t.Fatalf("FetchSockets with a silent server: %v, want a timeout error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FetchSockets still waiting after 10 s with a 200 ms Timeout")
+	}
+}
