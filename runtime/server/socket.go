@@ -39,6 +39,7 @@ type Socket struct {
 	closing   bool
 	live      bool // reachable through the adapter (rooms joined)
 	holding   bool // connecting: writes wait in held
+	heldZip   bool // some held packet allows compression
 	held      []engineio.Packet
 	data      any
 	acks      map[int64]adapter.AckFunc
@@ -434,6 +435,7 @@ func (s *Socket) write(pkts []engineio.Packet, o engine.SendOptions) error {
 	if s.holding {
 		if !o.Volatile {
 			s.held = append(s.held, pkts...)
+			s.heldZip = s.heldZip || !o.NoCompress
 		}
 		s.mu.Unlock()
 		return nil
@@ -452,9 +454,11 @@ func (s *Socket) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.held) > 0 {
-		_ = s.conn.send(s.held, engine.SendOptions{})
+		// Plain only if every held packet asked to be (the engine's rule
+		// for a batch).
+		_ = s.conn.send(s.held, engine.SendOptions{NoCompress: !s.heldZip})
 	}
-	s.held, s.holding = nil, false
+	s.held, s.holding, s.heldZip = nil, false, false
 }
 
 // ExpectAck registers fn for the client's ACK with that id. It implements
