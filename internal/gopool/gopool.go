@@ -29,9 +29,19 @@ type Pool struct {
 }
 
 type worker struct {
-	next  chan func() // capacity 1; nil means exit
-	since time.Time   // idle since
+	next  chan Task // capacity 1; nil means exit
+	since time.Time // idle since
 }
+
+// Task is work for the pool. A pointer to a long-lived value that
+// implements it runs without an allocation, where a method value or a
+// closure passed to Go may need one.
+type Task interface{ Run() }
+
+// funcTask runs a function as a Task.
+type funcTask func()
+
+func (f funcTask) Run() { f() }
 
 // New returns a pool whose goroutines exit after idleTime without a task
 // (between idleTime and twice it).
@@ -41,7 +51,10 @@ func New(idleTime time.Duration) *Pool {
 
 // Go runs f on an idle goroutine of the pool, or on a new one. After
 // Close, f runs on a new goroutine that is not kept.
-func (p *Pool) Go(f func()) {
+func (p *Pool) Go(f func()) { p.Run(funcTask(f)) }
+
+// Run is Go for a Task.
+func (p *Pool) Run(f Task) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
@@ -53,7 +66,7 @@ func (p *Pool) Go(f func()) {
 	}
 	if p.closed {
 		p.mu.Unlock()
-		go f()
+		go f.Run()
 		return
 	}
 	if !p.janitor {
@@ -63,14 +76,14 @@ func (p *Pool) Go(f func()) {
 	}
 	p.wg.Add(1)
 	p.mu.Unlock()
-	go p.work(&worker{next: make(chan func(), 1)}, f)
+	go p.work(&worker{next: make(chan Task, 1)}, f)
 }
 
 // work runs f, then the tasks Go hands it, until it is told to exit.
-func (p *Pool) work(w *worker, f func()) {
+func (p *Pool) work(w *worker, f Task) {
 	defer p.wg.Done()
 	for f != nil {
-		f()
+		f.Run()
 		f = nil // let what it holds go while idle
 		p.mu.Lock()
 		if p.closed {

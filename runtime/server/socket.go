@@ -491,8 +491,13 @@ func (s *Socket) Details() adapter.SocketDetails {
 
 // onEvent queues an incoming event for the socket's handlers.
 func (s *Socket) onEvent(p *socketio.Packet) bool {
-	ev := &Event{Args: &Args{codec: s.nsp.codec, p: p}, Name: p.Event, s: s, id: p.ID}
-	return s.exec.push(func() { s.dispatch(ev) }, s.nsp.srv.opts.MaxPendingEvents)
+	// The event and its arguments in one allocation.
+	b := &struct {
+		ev   Event
+		args Args
+	}{args: Args{codec: s.nsp.codec, p: p}}
+	b.ev = Event{Args: &b.args, Name: p.Event, s: s, id: p.ID}
+	return s.exec.pushEvent(&b.ev, s.nsp.srv.opts.MaxPendingEvents)
 }
 
 // dispatch runs the event middlewares and the event's handler.
