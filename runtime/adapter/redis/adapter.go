@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,7 +54,7 @@ func New(client redis.UniversalClient, opts Options) adapter.Factory {
 // per server); every operation that is not Local is also published for the
 // other servers, and their requests are answered.
 type Adapter struct {
-	mem    *adapter.Memory
+	core
 	nsp    adapter.Namespace
 	codec  socketio.Codec
 	client redis.UniversalClient
@@ -65,21 +63,6 @@ type Adapter struct {
 	uid    string
 
 	channel, requestChannel, responseChannel, specificResponseChannel string
-
-	ps     *redis.PubSub
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // the receive loop and the event queue's goroutine
-	events eventQueue     // server-side events, handled in order
-	// loopGID is the receive loop's goroutine id: a Close it causes (a
-	// remote disconnect empties a dynamic namespace, which the server
-	// then removes) must not wait for the loop itself.
-	loopGID atomic.Uint64
-
-	mu       sync.Mutex
-	closed   bool
-	requests map[string]*pendingRequest
-	acks     map[string]*pendingAck
 }
 
 // pendingRequest is a request of this server waiting for answers.
@@ -116,14 +99,12 @@ func NewAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts Option
 		opts.Logger = slog.Default()
 	}
 	a := &Adapter{
-		mem:      adapter.NewMemory(nsp, adapter.MemoryOptions{}),
-		nsp:      nsp,
-		codec:    nsp.Codec(),
-		client:   client,
-		opts:     opts,
-		uid:      randomID(),
-		requests: make(map[string]*pendingRequest),
-		acks:     make(map[string]*pendingAck),
+		core:   newCore(nsp),
+		nsp:    nsp,
+		codec:  nsp.Codec(),
+		client: client,
+		opts:   opts,
+		uid:    randomID(),
 	}
 	a.events.wg = &a.wg
 	a.log = opts.Logger.With("component", "redisadapter", "nsp", nsp.Name(), "uid", a.uid)
@@ -236,36 +217,7 @@ func (a *Adapter) publishResponse(requester string, payload []byte) {
 
 // Close unsubscribes (the other servers stop counting this one), ends
 // pending requests and waits for the adapter's goroutines.
-func (a *Adapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil
-	}
-	a.closed = true
-	for id, r := range a.requests {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	for id, p := range a.acks {
-		p.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
-	a.cancel()
-	err := a.ps.Close()
-	// Wait for the adapter's goroutines, unless this is one of them: it
-	// ends by itself once the handler that called Close returns.
-	if self := goid.ID(); self != a.loopGID.Load() && self != a.events.gid.Load() {
-		a.wg.Wait()
-	}
-	if err != nil && !errors.Is(err, redis.ErrClosed) {
-		return fmt.Errorf("redisadapter: close: %w", err)
-	}
-	return a.mem.Close()
-}
+func (a *Adapter) Close() error { return a.closeCore() }
 
 // ServerCount returns the number of servers subscribed to the namespace's
 // request channel (PUBSUB NUMSUB), this one included.

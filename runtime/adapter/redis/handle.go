@@ -301,18 +301,7 @@ func (a *Adapter) onResponse(payload []byte) {
 				p.Args = nil
 			}
 		}
-		a.mu.Lock()
-		if a.requests[m.RequestID] != r || r.msgCount >= r.numSub {
-			a.mu.Unlock()
-			return
-		}
-		r.msgCount++
-		if r.msgCount == r.numSub {
-			r.timer.Stop()
-			delete(a.requests, m.RequestID)
-		}
-		a.mu.Unlock()
-		r.onAck(p, nil)
+		a.answerServerSideEmit(m.RequestID, r, p)
 	}
 }
 

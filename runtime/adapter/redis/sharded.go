@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf16"
 
@@ -75,7 +73,7 @@ func NewSharded(client redis.UniversalClient, opts ShardedOptions) adapter.Facto
 // (ClusterAdapter messages {uid, nsp, type, data}), and their messages are
 // carried out.
 type ShardedAdapter struct {
-	mem    *adapter.Memory
+	core
 	nsp    adapter.Namespace
 	codec  socketio.Codec
 	client redis.UniversalClient
@@ -84,13 +82,6 @@ type ShardedAdapter struct {
 	uid    string
 
 	channel, responseChannel string
-
-	ps      *redis.PubSub
-	ctx     context.Context // cancelled by Close
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	events  eventQueue
-	loopGID atomic.Uint64
 
 	// roomMu orders room changes with the subscriptions they cause;
 	// dynamic holds the rooms whose channel is subscribed.
@@ -103,10 +94,6 @@ type ShardedAdapter struct {
 	subQ    []subOp
 	subWake chan struct{} // capacity 1
 
-	mu       sync.Mutex
-	closed   bool
-	requests map[string]*pendingRequest
-	acks     map[string]*pendingAck
 }
 
 // NewShardedAdapter returns the sharded Redis adapter of nsp. It subscribes
@@ -131,16 +118,14 @@ func NewShardedAdapter(client redis.UniversalClient, nsp adapter.Namespace, opts
 		opts.Logger.Error("redis sharded adapter: Redis Cluster is not supported yet (one subscriber connection per namespace): channels on other shards will not be subscribed", "nsp", nsp.Name())
 	}
 	a := &ShardedAdapter{
-		mem:      adapter.NewMemory(nsp, adapter.MemoryOptions{}),
-		nsp:      nsp,
-		codec:    nsp.Codec(),
-		client:   client,
-		opts:     opts,
-		uid:      clusterUID(),
-		dynamic:  make(map[adapter.Room]struct{}),
-		subWake:  make(chan struct{}, 1),
-		requests: make(map[string]*pendingRequest),
-		acks:     make(map[string]*pendingAck),
+		core:    newCore(nsp),
+		nsp:     nsp,
+		codec:   nsp.Codec(),
+		client:  client,
+		opts:    opts,
+		uid:     clusterUID(),
+		dynamic: make(map[adapter.Room]struct{}),
+		subWake: make(chan struct{}, 1),
 	}
 	a.events.wg = &a.wg
 	a.log = opts.Logger.With("component", "redisadapter-sharded", "nsp", nsp.Name(), "uid", a.uid)
@@ -383,34 +368,7 @@ func (a *ShardedAdapter) unsubscribe(rooms []adapter.Room) {
 
 // Close unsubscribes (the other servers stop counting this one), ends
 // pending requests and waits for the adapter's goroutines.
-func (a *ShardedAdapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil
-	}
-	a.closed = true
-	for id, r := range a.requests {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	for id, p := range a.acks {
-		p.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
-	a.cancel()
-	err := a.ps.Close()
-	if self := goid.ID(); self != a.loopGID.Load() && self != a.events.gid.Load() {
-		a.wg.Wait()
-	}
-	if err != nil && !errors.Is(err, redis.ErrClosed) {
-		return fmt.Errorf("redisadapter: close: %w", err)
-	}
-	return a.mem.Close()
-}
+func (a *ShardedAdapter) Close() error { return a.closeCore() }
 
 // ServerCount returns the number of servers subscribed to the namespace's
 // channel (PUBSUB SHARDNUMSUB), this one included.
@@ -961,17 +919,6 @@ func (a *ShardedAdapter) onResponse(m *clusterMsg) {
 				p.Args = nil
 			}
 		}
-		a.mu.Lock()
-		if a.requests[m.RequestID] != r || r.msgCount >= r.numSub {
-			a.mu.Unlock()
-			return
-		}
-		r.msgCount++
-		if r.msgCount == r.numSub {
-			r.timer.Stop()
-			delete(a.requests, m.RequestID)
-		}
-		a.mu.Unlock()
-		r.onAck(p, nil)
+		a.answerServerSideEmit(m.RequestID, r, p)
 	}
 }
