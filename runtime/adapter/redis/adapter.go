@@ -307,15 +307,6 @@ func (a *Adapter) BroadcastWithAck(p *socketio.Packet, opts adapter.BroadcastOpt
 	return a.mem.BroadcastWithAck(p, opts, onClientCount, onAck)
 }
 
-func (a *Adapter) forgetAck(id string) {
-	a.mu.Lock()
-	if p := a.acks[id]; p != nil {
-		p.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
-}
-
 // FetchSockets implements adapter.Adapter: this server's sockets, then
 // those the other servers report (until all answered, ctx ends or
 // RequestsTimeout passes, which is an error).
@@ -333,7 +324,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOption
 	}
 	id := randomID()
 	req := &pendingRequest{typ: reqRemoteFetch, numSub: numSub, msgCount: 1, sockets: local, done: make(chan struct{})}
-	if !a.addRequest(id, req) {
+	if !a.addRequest(id, req, 0) {
 		return nil, fmt.Errorf("redisadapter: fetch sockets: %w", ErrClosed)
 	}
 	defer a.removeRequest(id)
@@ -370,27 +361,6 @@ func (a *Adapter) answered(r *pendingRequest) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return r.msgCount
-}
-
-func (a *Adapter) addRequest(id string, r *pendingRequest) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.requests[id] = r
-	return true
-}
-
-func (a *Adapter) removeRequest(id string) {
-	a.mu.Lock()
-	if r := a.requests[id]; r != nil {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	a.mu.Unlock()
 }
 
 // AddSockets implements adapter.Adapter.
@@ -480,15 +450,9 @@ func (a *Adapter) ServerSideEmit(p *socketio.Packet, onServerCount func(n int), 
 	if err != nil {
 		return fmt.Errorf("redisadapter: server-side emit %q: %w", p.Event, err)
 	}
-	r := &pendingRequest{typ: reqServerSideEmit, numSub: n, onAck: onAck}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.addRequest(id, &pendingRequest{typ: reqServerSideEmit, numSub: n, onAck: onAck}, a.opts.RequestsTimeout) {
 		return fmt.Errorf("redisadapter: server-side emit %q: %w", p.Event, ErrClosed)
 	}
-	r.timer = time.AfterFunc(a.opts.RequestsTimeout, func() { a.removeRequest(id) })
-	a.requests[id] = r
-	a.mu.Unlock()
 	if onServerCount != nil {
 		onServerCount(n)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -94,4 +95,56 @@ func (c *core) answerServerSideEmit(id string, r *pendingRequest, p *socketio.Pa
 	}
 	c.mu.Unlock()
 	r.onAck(p, nil)
+}
+
+// addRequest registers request r under id, removed after timeout unless
+// complete before (timeout 0: the caller removes it); false when the
+// adapter is closed.
+func (c *core) addRequest(id string, r *pendingRequest, timeout time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	if timeout > 0 {
+		r.timer = time.AfterFunc(timeout, func() { c.removeRequest(id) })
+	}
+	c.requests[id] = r
+	return true
+}
+
+// removeRequest forgets request id (timed out, failed or complete).
+func (c *core) removeRequest(id string) {
+	c.mu.Lock()
+	if r := c.requests[id]; r != nil {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		delete(c.requests, id)
+	}
+	c.mu.Unlock()
+}
+
+// forgetAck forgets broadcast-with-acks id.
+func (c *core) forgetAck(id string) {
+	c.mu.Lock()
+	if p := c.acks[id]; p != nil {
+		p.timer.Stop()
+		delete(c.acks, id)
+	}
+	c.mu.Unlock()
+}
+
+// answerFetch counts one server's answer ds to the fetch request id,
+// unless the request is over; the last expected answer completes it.
+func (c *core) answerFetch(id string, r *pendingRequest, ds []adapter.SocketDetails) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.requests[id] == r && r.msgCount < r.numSub {
+		r.msgCount++
+		r.sockets = append(r.sockets, ds...)
+		if r.msgCount == r.numSub {
+			close(r.done)
+		}
+	}
 }

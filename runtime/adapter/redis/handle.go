@@ -281,15 +281,7 @@ func (a *Adapter) onResponse(payload []byte) {
 			}
 			ds = append(ds, d)
 		}
-		a.mu.Lock()
-		if a.requests[m.RequestID] == r && r.msgCount < r.numSub {
-			r.msgCount++
-			r.sockets = append(r.sockets, ds...)
-			if r.msgCount == r.numSub {
-				close(r.done)
-			}
-		}
-		a.mu.Unlock()
+		a.answerFetch(m.RequestID, r, ds)
 	case reqServerSideEmit:
 		if m.HasType && m.Type != reqServerSideEmit {
 			return

@@ -519,26 +519,6 @@ func (a *ShardedAdapter) BroadcastWithAck(p *socketio.Packet, opts adapter.Broad
 	return a.mem.BroadcastWithAck(p, opts, onClientCount, onAck)
 }
 
-func (a *ShardedAdapter) forgetAck(id string) {
-	a.mu.Lock()
-	if p := a.acks[id]; p != nil {
-		p.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
-}
-
-func (a *ShardedAdapter) removeRequest(id string) {
-	a.mu.Lock()
-	if r := a.requests[id]; r != nil {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	a.mu.Unlock()
-}
-
 // FetchSockets implements adapter.Adapter: this server's sockets, then
 // those the other servers report (until all answered, ctx ends or the
 // Timeout flag, or else RequestsTimeout, passes, which is an error).
@@ -556,13 +536,9 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts adapter.Broadcas
 	}
 	id := clusterUID()
 	req := &pendingRequest{typ: reqRemoteFetch, numSub: numSub, msgCount: 1, sockets: local, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.addRequest(id, req, 0) {
 		return nil, fmt.Errorf("redisadapter: fetch sockets: %w", ErrClosed)
 	}
-	a.requests[id] = req
-	a.mu.Unlock()
 	defer a.removeRequest(id)
 	msg := a.encode(ctFetchSockets, true,
 		field{"opts", jsonValue(newJSONShardOpts(opts))}, field{"requestId", jsonValue(id)})
@@ -665,15 +641,9 @@ func (a *ShardedAdapter) ServerSideEmit(p *socketio.Packet, onServerCount func(n
 		idField.val = appendStr(nil, id)
 	}
 	msg := a.encode(ctServerSideEmit, isJSON, idField, field{"packet", packet})
-	r := &pendingRequest{typ: reqServerSideEmit, numSub: n, onAck: onAck}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.addRequest(id, &pendingRequest{typ: reqServerSideEmit, numSub: n, onAck: onAck}, a.opts.RequestsTimeout) {
 		return fmt.Errorf("redisadapter: server-side emit %q: %w", p.Event, ErrClosed)
 	}
-	r.timer = time.AfterFunc(a.opts.RequestsTimeout, func() { a.removeRequest(id) })
-	a.requests[id] = r
-	a.mu.Unlock()
 	if onServerCount != nil {
 		onServerCount(n)
 	}
@@ -899,15 +869,7 @@ func (a *ShardedAdapter) onResponse(m *clusterMsg) {
 		if err != nil {
 			a.log.Debug("redis sharded adapter: malformed fetch response", "err", err)
 		}
-		a.mu.Lock()
-		if a.requests[m.RequestID] == r && r.msgCount < r.numSub {
-			r.msgCount++
-			r.sockets = append(r.sockets, ds...)
-			if r.msgCount == r.numSub {
-				close(r.done)
-			}
-		}
-		a.mu.Unlock()
+		a.answerFetch(m.RequestID, r, ds)
 	case ctServerSideEmitResp:
 		if r == nil || r.typ != reqServerSideEmit {
 			return
