@@ -63,6 +63,9 @@ func runScenario(t *testing.T, srv peer, opts Options, final string) {
 	ctx := testCtx(t)
 	upgraded := newSignal()
 	opts.OnUpgrade = func(tr string) { upgraded.add(tr) }
+	// Handlers are registered before each Connect: with auto-connect, the
+	// server's "welcome" (sent on connection) could arrive before them.
+	opts.NoAutoConnect = true
 	m, err := NewManager(srv.URL(), opts)
 	if err != nil {
 		t.Fatal(err)

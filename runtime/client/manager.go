@@ -72,7 +72,10 @@ func NewManager(rawURL string, opts Options) (*Manager, error) {
 
 // Dial connects to the namespace named by rawURL's path ("/" when empty)
 // on a new Manager, and returns the connected socket. On failure the
-// Manager is closed. Close the socket's Manager when done.
+// Manager is closed. Close the socket's Manager when done. Events the
+// server sends as soon as the socket connects can arrive before handlers
+// registered after Dial returns; see Manager.Socket for the order that
+// receives them.
 func Dial(ctx context.Context, rawURL string, opts Options, sopts SocketOptions) (*Socket, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -102,6 +105,12 @@ func Dial(ctx context.Context, rawURL string, opts Options, sopts SocketOptions)
 // Socket creates the socket of namespace nsp ("" or "/" for the main one).
 // Unless Options.NoAutoConnect is set, it starts connecting at once (see
 // Socket.Open). Each namespace has at most one socket per Manager.
+//
+// Events that arrive before a handler for them is registered are dropped,
+// as in socket.io-client. Unlike JavaScript, where handlers added right
+// after io() always come first, a Go server can greet a socket before the
+// caller's On runs: to receive events sent on connection, set
+// NoAutoConnect, register the handlers, then call Connect or Open.
 func (m *Manager) Socket(nsp string, opts SocketOptions) (*Socket, error) {
 	if nsp == "" {
 		nsp = "/"

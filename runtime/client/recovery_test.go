@@ -55,6 +55,7 @@ func testRecovery(t *testing.T, parser, transport string, recovery bool) {
 			opts.Codec = p.codec
 		}
 	}
+	opts.NoAutoConnect = true // handlers first, then Connect (the server greets on connection)
 	m, err := NewManager(srv.url, opts)
 	if err != nil {
 		t.Fatal(err)
